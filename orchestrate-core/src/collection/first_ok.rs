@@ -1,0 +1,106 @@
+use std::future::{Future, IntoFuture};
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::Fallible;
+use super::driver::{Driver, Output, Progress};
+use super::outputs::Outputs;
+use crate::AllFailed;
+
+/// Runs every future of a collection at once; the first `Ok` wins (JS
+/// `Promise.any`) and every other branch is dropped before the future completes.
+///
+/// Every branch outputs `Result<T, E>`. Output: `Ok(T)` of the first success,
+/// or `Err(AllFailed<E>)` holding every error in branch order when all fail
+/// (no errors at all for an empty collection).
+///
+/// ```
+/// use orchestrate::first_ok;
+///
+/// # futures::executor::block_on(async {
+/// let replicas = [Err("timeout"), Ok("row 7"), Ok("row 7 (stale)")].map(|r| async move { r });
+/// assert_eq!(first_ok(replicas).await, Ok("row 7"));
+///
+/// let none: [std::future::Ready<Result<(), ()>>; 0] = [];
+/// assert!(first_ok(none).await.unwrap_err().is_empty());
+/// # });
+/// ```
+pub fn first_ok<I>(branches: I) -> FirstOk<I::IntoIter>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+    Output<I::IntoIter>: Fallible,
+{
+    FirstOk {
+        driver: Some(Driver::new(branches.into_iter())),
+        errors: Outputs::new(),
+    }
+}
+
+/// The future of [`first_ok`]. Output: `Result<T, AllFailed<E>>`.
+///
+/// Polling it again after it has returned `Ready` panics with a message naming
+/// `FirstOk`.
+///
+/// ```
+/// # use orchestrate::{first_ok, FirstOk};
+/// # futures::executor::block_on(async {
+/// let any: FirstOk<_> = first_ok([Err("down"), Ok(1)].map(std::future::ready));
+/// assert_eq!(any.await, Ok(1));
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct FirstOk<I: Iterator>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+    driver: Option<Driver<I>>,
+    errors: Outputs<<Output<I> as Fallible>::Err>,
+}
+
+// Branches are boxed by the driver, never pinned in place.
+impl<I: Iterator> Unpin for FirstOk<I>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+}
+
+impl<I: Iterator> Future for FirstOk<I>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+    type Output = Result<<Output<I> as Fallible>::Ok, AllFailed<<Output<I> as Fallible>::Err>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(driver) = &mut this.driver else {
+            panic!("`FirstOk` (orchestrate::first_ok) polled after completion");
+        };
+        let errors = &mut this.errors;
+        let mut winner = None;
+        let progress = driver.poll(cx, &mut |index, output| match output.into_result() {
+            Ok(value) => {
+                winner = Some(value);
+                ControlFlow::Break(())
+            }
+            Err(error) => {
+                errors.put(index, error);
+                ControlFlow::Continue(())
+            }
+        });
+        if let Progress::Pending = progress {
+            return Poll::Pending;
+        }
+        // Drops every other branch before completing.
+        this.driver = None;
+        let errors = std::mem::replace(errors, Outputs::new());
+        Poll::Ready(match winner {
+            Some(value) => Ok(value),
+            None => Err(AllFailed::new(errors.into_vec())),
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! Joins over collections: any number of branches, decided at run time.
+
+mod driver;
+mod fallible;
+mod first_ok;
+mod outputs;
+mod parallel;
+mod race;
+mod ready_set;
+mod settled;
+
+pub use fallible::Fallible;
+pub use first_ok::{FirstOk, first_ok};
+pub use parallel::{Parallel, parallel};
+pub use race::{Race, race};
+pub use settled::{Settled, settled};

@@ -1,0 +1,140 @@
+use std::future::{Future, IntoFuture};
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::Fallible;
+use super::driver::{Driver, Output, Progress};
+use super::outputs::Outputs;
+
+/// Runs every future of a collection at once and fails fast (JS `Promise.all`).
+///
+/// Every branch outputs `Result<T, E>`. Output: `Ok(Vec<T>)` in input order
+/// when every branch succeeds (`Ok(vec![])` for an empty collection); the first
+/// `Err` to *arrive* otherwise (not the first by index, at any length), and
+/// then every other branch is dropped before the future completes.
+///
+/// With [`.limit(n)`](Parallel::limit), at most `n` branches run at once.
+/// A wake of one branch polls that branch only, so large fan-outs stay linear.
+///
+/// ```
+/// use orchestrate::parallel;
+///
+/// async fn fetch(id: u32) -> Result<String, String> {
+///     if id < 100 { Ok(format!("post {id}")) } else { Err(format!("no post {id}")) }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let posts = parallel([1, 2, 3].map(fetch)).await;
+/// assert_eq!(posts.unwrap(), ["post 1", "post 2", "post 3"]);
+///
+/// let missing = parallel([1, 200, 3].map(fetch)).await;
+/// assert_eq!(missing.unwrap_err(), "no post 200");
+/// # });
+/// ```
+pub fn parallel<I>(branches: I) -> Parallel<I::IntoIter>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+    Output<I::IntoIter>: Fallible,
+{
+    Parallel {
+        driver: Some(Driver::new(branches.into_iter())),
+        outputs: Outputs::new(),
+    }
+}
+
+/// The future of [`parallel`]. Output: `Result<Vec<T>, E>`.
+///
+/// Polling it again after it has returned `Ready` panics with a message naming
+/// `Parallel`.
+///
+/// ```
+/// # use orchestrate::{parallel, Parallel};
+/// # futures::executor::block_on(async {
+/// let both: Parallel<_> = parallel([Ok::<_, ()>(1), Ok(2)].map(std::future::ready));
+/// assert_eq!(both.await, Ok(vec![1, 2]));
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Parallel<I: Iterator>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+    driver: Option<Driver<I>>,
+    outputs: Outputs<<Output<I> as Fallible>::Ok>,
+}
+
+impl<I: Iterator> Parallel<I>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+    /// Runs at most `n` branches at once; later ones start as earlier ones
+    /// finish. Output order is still input order, and an error still stops
+    /// everything at once (branches not started yet never start).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0, or if called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::parallel;
+    /// # futures::executor::block_on(async {
+    /// let squares = parallel((1..=50).map(|n| async move { Ok::<_, ()>(n * n) })).limit(4).await;
+    /// assert_eq!(squares.unwrap()[49], 2500);
+    /// # });
+    /// ```
+    pub fn limit(mut self, n: usize) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.set_limit(n, "parallel");
+        }
+        self
+    }
+}
+
+// Branches are boxed by the driver, never pinned in place.
+impl<I: Iterator> Unpin for Parallel<I>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+}
+
+impl<I: Iterator> Future for Parallel<I>
+where
+    I::Item: IntoFuture,
+    Output<I>: Fallible,
+{
+    type Output = Result<Vec<<Output<I> as Fallible>::Ok>, <Output<I> as Fallible>::Err>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(driver) = &mut this.driver else {
+            panic!("`Parallel` (orchestrate::parallel) polled after completion");
+        };
+        let outputs = &mut this.outputs;
+        let mut failure = None;
+        let progress = driver.poll(cx, &mut |index, output| match output.into_result() {
+            Ok(value) => {
+                outputs.put(index, value);
+                ControlFlow::Continue(())
+            }
+            Err(error) => {
+                failure = Some(error);
+                ControlFlow::Break(())
+            }
+        });
+        if let Progress::Pending = progress {
+            return Poll::Pending;
+        }
+        // Drops every other branch before completing.
+        this.driver = None;
+        let outputs = std::mem::replace(outputs, Outputs::new());
+        Poll::Ready(match failure {
+            Some(error) => Err(error),
+            None => Ok(outputs.into_vec()),
+        })
+    }
+}

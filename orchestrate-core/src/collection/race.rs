@@ -1,0 +1,94 @@
+use std::future::{Future, IntoFuture};
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::driver::{Driver, Output, Progress};
+
+/// Runs every future of a collection at once; the first to complete wins
+/// (JS `Promise.race`) and every other branch is dropped before the future
+/// completes.
+///
+/// Output: the winner's output, success or not (use [`first_ok`](crate::first_ok())
+/// for the first *success*). When several branches are ready in the same poll,
+/// the earliest in input order wins.
+///
+/// # Panics
+///
+/// An empty collection has no winner: the first poll panics with a message
+/// naming `race`, rather than hanging forever.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{race, sleep};
+///
+/// # futures::executor::block_on(async {
+/// let mirrors = [("eu", 30), ("us", 5), ("ap", 60)].map(|(name, ms)| async move {
+///     sleep(Duration::from_millis(ms)).await;
+///     name
+/// });
+/// assert_eq!(race(mirrors).await, "us");
+/// # });
+/// ```
+pub fn race<I>(branches: I) -> Race<I::IntoIter>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+{
+    Race {
+        driver: Some(Driver::new(branches.into_iter())),
+    }
+}
+
+/// The future of [`race`]. Output: the first output to arrive.
+///
+/// Polling it again after it has returned `Ready` panics with a message naming
+/// `Race`.
+///
+/// ```
+/// # use orchestrate::{race, Race};
+/// # futures::executor::block_on(async {
+/// let first: Race<_> = race(['a', 'b'].map(std::future::ready));
+/// assert_eq!(first.await, 'a');
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Race<I: Iterator>
+where
+    I::Item: IntoFuture,
+{
+    driver: Option<Driver<I>>,
+}
+
+// Branches are boxed by the driver, never pinned in place.
+impl<I: Iterator> Unpin for Race<I> where I::Item: IntoFuture {}
+
+impl<I: Iterator> Future for Race<I>
+where
+    I::Item: IntoFuture,
+{
+    type Output = Output<I>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(driver) = &mut self.driver else {
+            panic!("`Race` (orchestrate::race) polled after completion");
+        };
+        let mut winner = None;
+        let progress = driver.poll(cx, &mut |_, output| {
+            winner = Some(output);
+            ControlFlow::Break(())
+        });
+        match (progress, winner) {
+            (Progress::Pending, _) => Poll::Pending,
+            (_, Some(output)) => {
+                // Drops every other branch before completing.
+                self.driver = None;
+                Poll::Ready(output)
+            }
+            (_, None) => panic!(
+                "`orchestrate::race` was given an empty collection, so no branch can ever win; \
+                 check for emptiness first, or use `first_ok`, which returns `Err(AllFailed)` for none"
+            ),
+        }
+    }
+}

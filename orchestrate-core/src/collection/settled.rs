@@ -1,0 +1,110 @@
+use std::future::{Future, IntoFuture};
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::driver::{Driver, Output, Progress};
+use super::outputs::Outputs;
+
+/// Runs every future of a collection to completion and keeps every output, in
+/// input order (JS `Promise.allSettled`). Nothing short-circuits: a failed
+/// branch's `Err` stands in its slot.
+///
+/// Output: `Vec<F::Output>` (empty for an empty collection). With
+/// [`.limit(n)`](Settled::limit), at most `n` branches run at once.
+///
+/// ```
+/// use orchestrate::settled;
+///
+/// # futures::executor::block_on(async {
+/// let calls = (1..=4).map(|n| async move { if n % 2 == 0 { Ok(n) } else { Err(n) } });
+/// assert_eq!(settled(calls).await, [Err(1), Ok(2), Err(3), Ok(4)]);
+/// # });
+/// ```
+pub fn settled<I>(branches: I) -> Settled<I::IntoIter>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+{
+    Settled {
+        driver: Some(Driver::new(branches.into_iter())),
+        outputs: Outputs::new(),
+    }
+}
+
+/// The future of [`settled`]. Output: `Vec<F::Output>` in input order.
+///
+/// Polling it again after it has returned `Ready` panics with a message naming
+/// `Settled`.
+///
+/// ```
+/// # use orchestrate::{settled, Settled};
+/// # futures::executor::block_on(async {
+/// let all: Settled<_> = settled([1, 2].map(std::future::ready));
+/// assert_eq!(all.await, [1, 2]);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Settled<I: Iterator>
+where
+    I::Item: IntoFuture,
+{
+    driver: Option<Driver<I>>,
+    outputs: Outputs<Output<I>>,
+}
+
+impl<I: Iterator> Settled<I>
+where
+    I::Item: IntoFuture,
+{
+    /// Runs at most `n` branches at once; later ones start as earlier ones
+    /// finish. Output order is still input order.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0, or if called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::settled;
+    /// # futures::executor::block_on(async {
+    /// let pages = settled((0..100).map(|page| async move { page * 10 })).limit(8).await;
+    /// assert_eq!(pages.len(), 100);
+    /// assert_eq!(pages[99], 990);
+    /// # });
+    /// ```
+    pub fn limit(mut self, n: usize) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.set_limit(n, "settled");
+        }
+        self
+    }
+}
+
+// Branches are boxed by the driver, never pinned in place.
+impl<I: Iterator> Unpin for Settled<I> where I::Item: IntoFuture {}
+
+impl<I: Iterator> Future for Settled<I>
+where
+    I::Item: IntoFuture,
+{
+    type Output = Vec<Output<I>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(driver) = &mut this.driver else {
+            panic!("`Settled` (orchestrate::settled) polled after completion");
+        };
+        let outputs = &mut this.outputs;
+        let progress = driver.poll(cx, &mut |index, output| {
+            outputs.put(index, output);
+            ControlFlow::Continue(())
+        });
+        match progress {
+            Progress::Pending => Poll::Pending,
+            Progress::Finished | Progress::Stopped => {
+                this.driver = None;
+                Poll::Ready(std::mem::replace(outputs, Outputs::new()).into_vec())
+            }
+        }
+    }
+}

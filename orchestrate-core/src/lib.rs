@@ -1,0 +1,18 @@
+//! Executor-neutral combinators, timers and errors behind
+//! [orchestrate](https://docs.rs/orchestrate).
+//!
+//! Depend on `orchestrate`, not on this crate: it re-exports everything here
+//! together with the macros, and its documentation holds the guide.
+
+mod all_failed;
+mod collection;
+mod time;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use all_failed::AllFailed;
+pub use collection::{
+    Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
+};
+pub use time::{Deadline, Elapsed, Sleep, Timeout, TimeoutExt, sleep, sleep_until, timeout};

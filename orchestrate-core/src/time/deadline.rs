@@ -1,0 +1,154 @@
+use std::future::IntoFuture;
+use std::time::{Duration, Instant};
+
+use super::clock;
+use super::timeout::{Limit, Timeout};
+
+/// One time budget shared by several steps.
+///
+/// A `Deadline` is a fixed instant: its clock starts when it is created, not
+/// when a future under it is first polled. Run sequential steps under it one
+/// after another, or parallel branches under it at once (`run` takes `&self`):
+/// every step gets whatever is left of the same budget, and when the budget is
+/// spent the step fails with an [`Elapsed`](crate::Elapsed) that names the whole
+/// budget.
+///
+/// A budget too large for the clock (such as `Duration::MAX`) never runs out. A
+/// deadline already in the past still lets a ready future win, because the
+/// future is polled before the clock is read.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{sleep, Deadline};
+///
+/// # futures::executor::block_on(async {
+/// let budget = Deadline::after(Duration::from_millis(200));
+/// let user = budget.run(async { "ada" }).await;          // fits
+/// let posts = budget.run(async { vec![1, 2, 3] }).await;  // fits in what is left
+/// let slow = budget.run(sleep(Duration::from_secs(60))).await;
+/// assert_eq!(user, Ok("ada"));
+/// assert_eq!(posts, Ok(vec![1, 2, 3]));
+/// assert_eq!(slow.unwrap_err().to_string(), "timed out after 200ms");
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Deadline {
+    /// `None`: beyond the clock's range, so never.
+    instant: Option<Instant>,
+    budget: Duration,
+}
+
+impl Deadline {
+    /// A deadline `budget` from now.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::Deadline;
+    /// let deadline = Deadline::after(Duration::from_secs(2));
+    /// assert!(deadline.remaining() <= Duration::from_secs(2));
+    /// assert!(!deadline.is_expired());
+    /// ```
+    pub fn after(budget: Duration) -> Self {
+        Deadline {
+            instant: clock::now().checked_add(budget),
+            budget,
+        }
+    }
+
+    /// A deadline at `instant`; its budget (reported by
+    /// [`Elapsed::duration`](crate::Elapsed::duration)) is the time from now
+    /// until then, zero if `instant` has passed.
+    ///
+    /// ```
+    /// # use std::time::{Duration, Instant};
+    /// # use orchestrate::Deadline;
+    /// let past = Deadline::at(Instant::now() - Duration::from_secs(1));
+    /// assert!(past.is_expired());
+    /// assert_eq!(past.remaining(), Duration::ZERO);
+    /// ```
+    pub fn at(instant: Instant) -> Self {
+        Deadline {
+            instant: Some(instant),
+            budget: instant.saturating_duration_since(clock::now()),
+        }
+    }
+
+    /// The time left, zero once the deadline has passed
+    /// ([`Duration::MAX`] for a deadline that never comes).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::Deadline;
+    /// assert_eq!(Deadline::after(Duration::MAX).remaining(), Duration::MAX);
+    /// ```
+    pub fn remaining(&self) -> Duration {
+        match self.instant {
+            Some(instant) => instant.saturating_duration_since(clock::now()),
+            None => Duration::MAX,
+        }
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::Deadline;
+    /// assert!(Deadline::after(Duration::ZERO).is_expired());
+    /// ```
+    pub fn is_expired(&self) -> bool {
+        self.remaining().is_zero()
+    }
+
+    /// The instant of the deadline, `None` if it lies beyond the clock's range.
+    ///
+    /// ```
+    /// # use std::time::{Duration, Instant};
+    /// # use orchestrate::Deadline;
+    /// let at = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(Deadline::at(at).instant(), Some(at));
+    /// ```
+    pub fn instant(&self) -> Option<Instant> {
+        self.instant
+    }
+
+    /// The whole budget the deadline was created with.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::Deadline;
+    /// assert_eq!(Deadline::after(Duration::from_secs(3)).budget(), Duration::from_secs(3));
+    /// ```
+    pub fn budget(&self) -> Duration {
+        self.budget
+    }
+
+    /// Runs `future` until the deadline. Output: `Result<F::Output, Elapsed>`.
+    /// Several `run`s of one deadline may be alive at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{parallel, sleep, Deadline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let deadline = Deadline::after(Duration::from_millis(50));
+    /// let branches = [10, 20, 5_000].map(|ms| deadline.run(sleep(Duration::from_millis(ms))));
+    /// let all = parallel(branches).await;
+    /// assert_eq!(all.unwrap_err().to_string(), "timed out after 50ms");
+    /// # });
+    /// ```
+    pub fn run<F: IntoFuture>(&self, future: F) -> Timeout<F::IntoFuture> {
+        Timeout::new(
+            future.into_future(),
+            Limit::At {
+                deadline: self.instant,
+                budget: self.budget,
+            },
+        )
+    }
+}
+
+impl From<Instant> for Deadline {
+    fn from(instant: Instant) -> Self {
+        Deadline::at(instant)
+    }
+}

@@ -1,0 +1,50 @@
+use std::future::Future;
+use std::time::Duration;
+
+use super::{Deadline, Timeout};
+
+/// Timeouts as methods on every future; brought in by `use orchestrate::prelude::*`.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use orchestrate::prelude::*;
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(async { 1 }.timeout(Duration::from_secs(1)).await, Ok(1));
+///
+/// let by = Instant::now() + Duration::from_secs(1);
+/// assert_eq!(async { 2 }.deadline(by).await, Ok(2));
+/// # });
+/// ```
+pub trait TimeoutExt: Future + Sized {
+    /// Runs `self` for at most `limit`; same as [`timeout(limit, self)`](crate::timeout()).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// use orchestrate::prelude::*;
+    /// # futures::executor::block_on(async {
+    /// let late = orchestrate::sleep(Duration::from_secs(60)).timeout(Duration::from_millis(5)).await;
+    /// assert!(late.is_err());
+    /// # });
+    /// ```
+    fn timeout(self, limit: Duration) -> Timeout<Self> {
+        crate::timeout(limit, self)
+    }
+
+    /// Runs `self` until `deadline`: an [`Instant`](std::time::Instant) or a
+    /// [`Deadline`]; same as [`Deadline::run`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// use orchestrate::{prelude::*, Deadline};
+    /// # futures::executor::block_on(async {
+    /// let budget = Deadline::after(Duration::from_secs(1));
+    /// assert_eq!(async { 3 }.deadline(budget).await, Ok(3));
+    /// # });
+    /// ```
+    fn deadline(self, deadline: impl Into<Deadline>) -> Timeout<Self> {
+        deadline.into().run(self)
+    }
+}
+
+impl<F: Future> TimeoutExt for F {}
