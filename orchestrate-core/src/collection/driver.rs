@@ -11,7 +11,6 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::ready_set::ReadySet;
 
-type Branch<I> = <<I as Iterator>::Item as IntoFuture>::IntoFuture;
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
 
 /// What a poll of the driver came to.
@@ -47,14 +46,17 @@ impl Wake for SlotWaker {
     }
 }
 
-pub(crate) struct Driver<I: Iterator>
-where
-    I::Item: IntoFuture,
-{
+/// Generic over the branch future `F` as well as the iterator `I` (which yields
+/// `F`s through `IntoFuture`), so that no field's type is a projection through
+/// `I`. An auto-trait check (`Send`) of a type like `Driver<Map<slice::Iter<'a, T>,
+/// C>>` inside a spawned `async` block would otherwise have to normalize
+/// `<Map<..> as Iterator>::Item` for every lifetime, which the closure `C`
+/// cannot satisfy ("implementation of `FnOnce` is not general enough").
+pub(crate) struct Driver<I, F> {
     /// Branches not started yet; `None` once exhausted.
     source: Option<I>,
     limit: Option<NonZeroUsize>,
-    slots: Vec<Slot<Branch<I>>>,
+    slots: Vec<Slot<F>>,
     /// One waker per slot, created with the ready set at the first poll.
     wakers: Vec<Waker>,
     ready: Option<Arc<ReadySet>>,
@@ -63,9 +65,11 @@ where
     running: usize,
 }
 
-impl<I: Iterator> Driver<I>
+impl<I, F> Driver<I, F>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
     pub(crate) fn new(source: I) -> Self {
         Driver {
@@ -94,7 +98,7 @@ where
         self.limit = Some(limit);
     }
 
-    fn next_branch(&mut self) -> Option<Branch<I>> {
+    fn next_branch(&mut self) -> Option<F> {
         let next = self.source.as_mut()?.next();
         if next.is_none() {
             self.source = None;
@@ -106,7 +110,7 @@ where
     pub(crate) fn poll(
         &mut self,
         cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, Output<I>) -> ControlFlow<()>,
+        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
     ) -> Progress {
         let ready = match &self.ready {
             Some(ready) => Arc::clone(ready),
@@ -126,7 +130,7 @@ where
     fn start(
         &mut self,
         cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, Output<I>) -> ControlFlow<()>,
+        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
     ) -> Progress {
         let limit = self.limit.map_or(usize::MAX, NonZeroUsize::get);
         while self.slots.len() < limit {
@@ -177,7 +181,7 @@ where
     fn run_slot(
         &mut self,
         slot: usize,
-        on_output: &mut impl FnMut(usize, Output<I>) -> ControlFlow<()>,
+        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         loop {
             let Slot { future, index } = &mut self.slots[slot];

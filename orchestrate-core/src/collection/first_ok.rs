@@ -51,29 +51,35 @@ where
 /// # });
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct FirstOk<I: Iterator>
+pub struct FirstOk<I, F = <<I as Iterator>::Item as IntoFuture>::IntoFuture>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
-    driver: Option<Driver<I>>,
-    errors: Outputs<<Output<I> as Fallible>::Err>,
+    driver: Option<Driver<I, F>>,
+    errors: Outputs<<F::Output as Fallible>::Err>,
 }
 
 // Branches are boxed by the driver, never pinned in place.
-impl<I: Iterator> Unpin for FirstOk<I>
+impl<I, F> Unpin for FirstOk<I, F>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
 }
 
-impl<I: Iterator> Future for FirstOk<I>
+impl<I, F> Future for FirstOk<I, F>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
-    type Output = Result<<Output<I> as Fallible>::Ok, AllFailed<<Output<I> as Fallible>::Err>>;
+    type Output = Result<<F::Output as Fallible>::Ok, AllFailed<<F::Output as Fallible>::Err>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;

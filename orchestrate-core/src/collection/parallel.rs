@@ -57,19 +57,23 @@ where
 /// # });
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Parallel<I: Iterator>
+pub struct Parallel<I, F = <<I as Iterator>::Item as IntoFuture>::IntoFuture>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
-    driver: Option<Driver<I>>,
-    outputs: Outputs<<Output<I> as Fallible>::Ok>,
+    driver: Option<Driver<I, F>>,
+    outputs: Outputs<<F::Output as Fallible>::Ok>,
 }
 
-impl<I: Iterator> Parallel<I>
+impl<I, F> Parallel<I, F>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
     /// Runs at most `n` branches at once; later ones start as earlier ones
     /// finish. Output order is still input order, and an error still stops
@@ -95,19 +99,23 @@ where
 }
 
 // Branches are boxed by the driver, never pinned in place.
-impl<I: Iterator> Unpin for Parallel<I>
+impl<I, F> Unpin for Parallel<I, F>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
 }
 
-impl<I: Iterator> Future for Parallel<I>
+impl<I, F> Future for Parallel<I, F>
 where
-    I::Item: IntoFuture,
-    Output<I>: Fallible,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
 {
-    type Output = Result<Vec<<Output<I> as Fallible>::Ok>, <Output<I> as Fallible>::Err>;
+    type Output = Result<Vec<<F::Output as Fallible>::Ok>, <F::Output as Fallible>::Err>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;

@@ -3,7 +3,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::driver::{Driver, Output, Progress};
+use super::driver::{Driver, Progress};
 
 /// Runs every future of a collection at once; the first to complete wins
 /// (JS `Promise.race`) and every other branch is dropped before the future
@@ -53,21 +53,31 @@ where
 /// # });
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Race<I: Iterator>
+pub struct Race<I, F = <<I as Iterator>::Item as IntoFuture>::IntoFuture>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
-    driver: Option<Driver<I>>,
+    driver: Option<Driver<I, F>>,
 }
 
 // Branches are boxed by the driver, never pinned in place.
-impl<I: Iterator> Unpin for Race<I> where I::Item: IntoFuture {}
-
-impl<I: Iterator> Future for Race<I>
+impl<I, F> Unpin for Race<I, F>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
-    type Output = Output<I>;
+}
+
+impl<I, F> Future for Race<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(driver) = &mut self.driver else {

@@ -3,7 +3,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::driver::{Driver, Output, Progress};
+use super::driver::{Driver, Progress};
 use super::outputs::Outputs;
 
 /// Runs every future of a collection to completion and keeps every output, in
@@ -45,17 +45,21 @@ where
 /// # });
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Settled<I: Iterator>
+pub struct Settled<I, F = <<I as Iterator>::Item as IntoFuture>::IntoFuture>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
-    driver: Option<Driver<I>>,
-    outputs: Outputs<Output<I>>,
+    driver: Option<Driver<I, F>>,
+    outputs: Outputs<F::Output>,
 }
 
-impl<I: Iterator> Settled<I>
+impl<I, F> Settled<I, F>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
     /// Runs at most `n` branches at once; later ones start as earlier ones
     /// finish. Output order is still input order.
@@ -81,13 +85,21 @@ where
 }
 
 // Branches are boxed by the driver, never pinned in place.
-impl<I: Iterator> Unpin for Settled<I> where I::Item: IntoFuture {}
-
-impl<I: Iterator> Future for Settled<I>
+impl<I, F> Unpin for Settled<I, F>
 where
-    I::Item: IntoFuture,
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
 {
-    type Output = Vec<Output<I>>;
+}
+
+impl<I, F> Future for Settled<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    type Output = Vec<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
