@@ -75,10 +75,13 @@
 //! between sequential steps or parallel branches to give them one budget.
 //! [`sleep`] waits on the same executor-neutral timer.
 
+mod macros;
+
 pub use orchestrate_core::{
     AllFailed, Deadline, Elapsed, Fallible, FirstOk, Parallel, Race, Settled, Sleep, Timeout,
     TimeoutExt, first_ok, parallel, race, settled, sleep, sleep_until, timeout,
 };
+pub use orchestrate_macros::timeout;
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
 /// combinators, [`Deadline`], [`Elapsed`] and the [`.timeout()`](TimeoutExt::timeout)
@@ -103,4 +106,5 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use orchestrate_core::__private::*;
+    pub use orchestrate_macros::{first_ok, parallel, race, settled};
 }

@@ -28,6 +28,11 @@ impl<F, O> Branch<F, O> {
         self.project_replace(Branch::Gone);
     }
 
+    /// Whether the branch was taken or cancelled.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, Branch::Gone)
+    }
+
     /// Takes the kept value, if any.
     pub fn take(self: Pin<&mut Self>) -> Option<O> {
         match self.project_replace(Branch::Gone) {

@@ -1,7 +1,23 @@
 //! Support for the expansions of `orchestrate-macros`. Not public API: only the
-//! macros name these items, through `orchestrate::__private`.
+//! macros name these items, through `orchestrate::__private`, so that an
+//! expansion never depends on what the user's crate has in scope.
 
 mod branch;
+mod checks;
 
 pub use branch::Branch;
+pub use checks::*;
+
+pub use crate::{AllFailed, timeout};
+pub use core::future::{Future, IntoFuture};
+pub use core::marker::PhantomData;
+pub use core::option::Option::{self, None, Some};
+pub use core::panic;
+pub use core::pin::Pin;
+pub use core::result::Result::{self, Err, Ok};
+pub use core::task::{Context, Poll};
+pub use core::time::Duration;
 pub use pin_project_lite::pin_project;
+pub use std::boxed::Box;
+pub use std::convert::Into;
+pub use std::vec::Vec;

@@ -9,6 +9,11 @@
 /// let out: Result<u8, String> = Ok(1);
 /// assert_eq!(out.into_result(), Ok(1));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Result`: `parallel` and `first_ok` need branches that output `Result<T, E>`",
+    label = "the branches output `{Self}`",
+    note = "for branches that cannot fail, use `settled` (keeps every output) or `race` (first output)"
+)]
 pub trait Fallible: sealed::Sealed {
     /// The success type `T`.
     type Ok;

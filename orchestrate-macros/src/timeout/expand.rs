@@ -1,0 +1,106 @@
+//! Wraps the body of the fn in `orchestrate::timeout`, keeping the signature
+//! exactly as written.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Type, TypeInfer};
+
+use super::args::TimeoutArgs;
+use super::item::{Body, FnItem, Shape};
+
+pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStream> {
+    let shape = item.shape()?;
+    let Some(output) = item.output(&shape) else {
+        return Err(syn::Error::new(
+            item.sig.paren_token.span.close(),
+            "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, \
+             so that a timed-out call can return `Err`; add `-> Result<…, …>` here",
+        ));
+    };
+    let krate = &args.krate;
+    let duration = args.limit.duration(krate);
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = item;
+    let Body {
+        brace,
+        inner_attrs,
+        stmts,
+    } = body;
+
+    let out = Ident::new("__orchestrate_out", Span::mixed_site());
+    let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
+    // Errors about the return type point at the return type.
+    let timed_out = quote_spanned! {output.span()=>
+        <#output as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
+    };
+    let timed = |future: TokenStream| {
+        quote! {
+            match #krate::__private::timeout(#duration, #future).await {
+                #krate::__private::Ok(#out) => #out,
+                #krate::__private::Err(#elapsed) => #timed_out,
+            }
+        }
+    };
+
+    let new_body = match shape {
+        Shape::AsyncFn => {
+            let inner = typed_block(output, stmts, brace.span.join());
+            let timed = timed(quote!(async move #inner));
+            quote!(#timed)
+        }
+        Shape::BoxedFuture => {
+            let original = Group::new(Delimiter::Brace, stmts.clone());
+            let timed = timed(original.into_token_stream());
+            quote!(#krate::__private::Box::pin(async move { #timed }))
+        }
+    };
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #new_body
+        }
+    })
+}
+
+/// `{ body }` whose value is pinned to the return type early, so that `?`
+/// and `return` in the body infer their types as in the original fn.
+fn typed_block(output: &Type, stmts: &TokenStream, span: Span) -> Group {
+    let mut output = output.clone();
+    ImplTraitToInfer.visit_type_mut(&mut output);
+    let ret = Ident::new("__orchestrate_ret", Span::mixed_site());
+    let tokens = quote! {
+        if let ::core::option::Option::Some(#ret) = ::core::option::Option::None::<#output> {
+            #[allow(unreachable_code)]
+            return #ret;
+        }
+        let #ret: #output = { #stmts };
+        #[allow(unreachable_code)]
+        #ret
+    };
+    let mut group = Group::new(Delimiter::Brace, tokens);
+    group.set_span(span);
+    group
+}
+
+/// `impl Trait` cannot be named inside the body; `_` lets it be inferred.
+struct ImplTraitToInfer;
+
+impl VisitMut for ImplTraitToInfer {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(impl_trait) = ty {
+            *ty = Type::Infer(TypeInfer {
+                attrs: Vec::new(),
+                underscore_token: syn::Token![_](impl_trait.impl_token.span),
+            });
+        } else {
+            visit_mut::visit_type_mut(self, ty);
+        }
+    }
+}
