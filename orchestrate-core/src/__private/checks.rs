@@ -1,45 +1,100 @@
 //! Helpers the macro expansions call on each branch, where the branch is
 //! written, so that a misuse is reported on the offending branch in words that
 //! say how to fix it.
+//!
+//! Each constructor returns the branch and *witnesses* of its types. The
+//! checks that tie branches together are closures built from the witnesses:
+//! a failing check is an error inside the closure (on the branch), while the
+//! closure's type still has the expected signature, so nothing else fails.
 
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
+use std::marker::PhantomData;
 
 use super::Branch;
 use crate::Elapsed;
-use crate::collection::Fallible;
+
+/// A zero-sized stand-in for a value of type `T`, used only to name `T`.
+pub type Witness<T> = PhantomData<fn() -> T>;
+
+// The constructors name every type they return by a parameter, never by a
+// projection (`B::Output`), so a branch that fails their bound is reported
+// once, by the bound, and not again by the return type.
 
 /// A branch of `settled!`: keeps its output.
 #[inline]
-pub fn settled_branch<B: IntoFuture>(branch: B) -> Branch<B::IntoFuture, B::Output> {
-    Branch::new(branch.into_future())
-}
-
-/// A branch of `race!`: keeps nothing, its output is handed back at once.
-#[inline]
-pub fn race_branch<B: IntoFuture>(branch: B) -> Branch<B::IntoFuture, ()> {
-    Branch::new(branch.into_future())
-}
-
-/// A branch of `parallel!`: its output must be a `Result`; keeps the `Ok` value.
-#[inline]
-pub fn parallel_branch<B: IntoFuture>(
-    branch: B,
-) -> Branch<B::IntoFuture, <B::Output as ParallelOutput>::Ok>
+pub fn settled_branch<B, F, O>(branch: B) -> (Branch<F, O>, Witness<()>, Witness<()>)
 where
-    B::Output: ParallelOutput,
+    B: IntoFuture<IntoFuture = F, Output = O>,
 {
-    Branch::new(branch.into_future())
+    (Branch::new(branch.into_future()), PhantomData, PhantomData)
 }
 
-/// A branch of `first_ok!`: its output must be a `Result`; keeps the `Err`.
+/// A branch of `race!`: keeps nothing; witnesses its output type.
 #[inline]
-pub fn first_ok_branch<B: IntoFuture>(
-    branch: B,
-) -> Branch<B::IntoFuture, <B::Output as FirstOkOutput>::Err>
+pub fn race_branch<B, F, O>(branch: B) -> (Branch<F, ()>, Witness<O>, Witness<()>)
 where
-    B::Output: FirstOkOutput,
+    B: IntoFuture<IntoFuture = F, Output = O>,
 {
-    Branch::new(branch.into_future())
+    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+}
+
+/// A branch of `parallel!`: its output must be a `Result`; keeps the `Ok`
+/// value and witnesses the error type.
+#[inline]
+pub fn parallel_branch<B, F, T, E>(branch: B) -> (Branch<F, T>, Witness<()>, Witness<E>)
+where
+    B: IntoFuture<IntoFuture = F>,
+    B::Output: ParallelOutput<Ok = T, Err = E>,
+{
+    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+}
+
+/// A branch of `first_ok!`: its output must be a `Result`; keeps the `Err`
+/// and witnesses both types.
+#[inline]
+pub fn first_ok_branch<B, F, T, E>(branch: B) -> (Branch<F, E>, Witness<T>, Witness<E>)
+where
+    B: IntoFuture<IntoFuture = F>,
+    B::Output: FirstOkOutput<Ok = T, Err = E>,
+{
+    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+}
+
+/// A converter from this branch's type `B` to the first branch's type `A`:
+/// `convert` is `move |x| same_…(first, x)`, which only type-checks when `B == A`.
+#[inline]
+pub fn convert_like<A, B, C: Fn(B) -> A>(
+    _first: &Witness<A>,
+    _branch: &Witness<B>,
+    convert: C,
+) -> C {
+    convert
+}
+
+/// `race!`: this branch's output, when it is the first branch's type.
+#[inline]
+pub fn same_output<A, B: SameOutput<A>>(_first: Witness<A>, output: B) -> A {
+    output.same()
+}
+
+/// `parallel!` and `first_ok!`: this branch's error, when it is the first
+/// branch's type.
+#[inline]
+pub fn same_error<A, B: SameError<A>>(_first: Witness<A>, error: B) -> A {
+    error.same()
+}
+
+/// `first_ok!`: this branch's value, when it is the first branch's type.
+#[inline]
+pub fn same_ok<A, B: SameOk<A>>(_first: Witness<A>, value: B) -> A {
+    value.same()
+}
+
+/// A converter from this branch's error type `B` to the target `T`
+/// (`error = T;`): `convert` is `|x| Into::into(x)`.
+#[inline]
+pub fn convert_into<T, B, C: Fn(B) -> T>(_branch: &Witness<B>, convert: C) -> C {
+    convert
 }
 
 #[diagnostic::on_unimplemented(
@@ -50,9 +105,12 @@ where
 pub trait ParallelOutput {
     /// `T`.
     type Ok;
+    /// `E`.
+    type Err;
 }
 impl<T, E> ParallelOutput for Result<T, E> {
     type Ok = T;
+    type Err = E;
 }
 
 #[diagnostic::on_unimplemented(
@@ -61,19 +119,14 @@ impl<T, E> ParallelOutput for Result<T, E> {
     note = "`first_ok!` returns the first `Ok`; to take the first output of any type, use `race!`"
 )]
 pub trait FirstOkOutput {
+    /// `T`.
+    type Ok;
     /// `E`.
     type Err;
 }
 impl<T, E> FirstOkOutput for Result<T, E> {
+    type Ok = T;
     type Err = E;
-}
-
-/// `race!`: every branch outputs the first branch's type.
-#[inline]
-pub fn same_output<A: Future, KA, B: Future, KB>(_first: &Branch<A, KA>, _branch: &Branch<B, KB>)
-where
-    B::Output: SameOutput<A::Output>,
-{
 }
 
 #[diagnostic::on_unimplemented(
@@ -81,18 +134,15 @@ where
     label = "outputs `{Self}`, expected `{T}`",
     note = "map the outputs to one type, e.g. an enum: `async {{ Winner::A(a.await) }}`"
 )]
-pub trait SameOutput<T> {}
-impl<T> SameOutput<T> for T {}
-
-/// `parallel!` and `first_ok!` without `error = …`: every branch fails with
-/// the first branch's error type.
-#[inline]
-pub fn same_error<A: Future, KA, B: Future, KB>(_first: &Branch<A, KA>, _branch: &Branch<B, KB>)
-where
-    A::Output: Fallible,
-    B::Output: Fallible,
-    <B::Output as Fallible>::Err: SameError<<A::Output as Fallible>::Err>,
-{
+pub trait SameOutput<T> {
+    /// `self`, when `Self` is `T`.
+    fn same(self) -> T;
+}
+impl<T> SameOutput<T> for T {
+    #[inline]
+    fn same(self) -> T {
+        self
+    }
 }
 
 #[diagnostic::on_unimplemented(
@@ -100,17 +150,15 @@ where
     label = "fails with `{Self}`, the first branch with `{E}`",
     note = "name one error type that every branch's error converts into (with `From`), once for the call: `parallel!(error = MyError; a, b, …)`"
 )]
-pub trait SameError<E> {}
-impl<E> SameError<E> for E {}
-
-/// `first_ok!`: every branch succeeds with the first branch's type.
-#[inline]
-pub fn same_ok<A: Future, KA, B: Future, KB>(_first: &Branch<A, KA>, _branch: &Branch<B, KB>)
-where
-    A::Output: Fallible,
-    B::Output: Fallible,
-    <B::Output as Fallible>::Ok: SameOk<<A::Output as Fallible>::Ok>,
-{
+pub trait SameError<E> {
+    /// `self`, when `Self` is `E`.
+    fn same(self) -> E;
+}
+impl<E> SameError<E> for E {
+    #[inline]
+    fn same(self) -> E {
+        self
+    }
 }
 
 #[diagnostic::on_unimplemented(
@@ -118,16 +166,15 @@ where
     label = "succeeds with `{Self}`, the first branch with `{T}`",
     note = "map the values to one type, e.g. an enum, inside the branches"
 )]
-pub trait SameOk<T> {}
-impl<T> SameOk<T> for T {}
-
-/// `error = Target;`: this branch's error converts into `Target`.
-#[inline]
-pub fn error_into<Target, B: Future, K>(_branch: &Branch<B, K>)
-where
-    B::Output: Fallible,
-    <B::Output as Fallible>::Err: Into<Target>,
-{
+pub trait SameOk<T> {
+    /// `self`, when `Self` is `T`.
+    fn same(self) -> T;
+}
+impl<T> SameOk<T> for T {
+    #[inline]
+    fn same(self) -> T {
+        self
+    }
 }
 
 /// The return type of a `#[timeout]` fn: a `Result` whose error can hold an

@@ -20,4 +20,5 @@ pub use core::time::Duration;
 pub use pin_project_lite::pin_project;
 pub use std::boxed::Box;
 pub use std::convert::Into;
+pub use std::ops::Fn;
 pub use std::vec::Vec;

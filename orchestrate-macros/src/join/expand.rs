@@ -1,254 +1,474 @@
-//! The expansion: the branches are turned into futures where they are written
-//! (so type errors point at the offending branch), then moved into a struct
-//! made for this call, whose `Future` impl polls each branch in order.
+//! The expansion. Each branch is turned into a future where it is written (so
+//! type errors point at the offending branch), then moved into a struct made
+//! for this call, whose `Future` impl polls each branch in order:
 //!
 //! ```text
-//! match (into_future(a), into_future(b)) {
-//!     (f0, f1) => {
-//!         struct Join<F0, K0, F1, K1> { #[pin] f0: Branch<F0, K0>, #[pin] f1: Branch<F1, K1> }
+//! match (parallel_branch(a), parallel_branch(b)) {
+//!     ((f0, _, e0), (f1, _, e1)) => {
+//!         let c0 = convert_like(&e0, &e0, move |x| same_error(e0, x));
+//!         let c1 = convert_like(&e0, &e1, move |x| same_error(e0, x));
+//!         struct Join<F0, K0, C0, F1, K1, C1> { #[pin] f0: Branch<F0, K0>, c0: C0, … }
 //!         impl<…> Future for Join<…> { … }
-//!         Join { f0: Branch::new(f0), f1: Branch::new(f1) }
+//!         Join { f0, c0, f1, c1 }
 //!     }
 //! }
 //! ```
 //!
-//! The `match` keeps temporaries of the branch expressions alive until the
-//! end of the statement that awaits the future, as a plain call would.
+//! The converters are zero-sized closures that turn each branch's error (or
+//! value) into the one type of the whole call; a mismatch is one error inside
+//! the closure, at the branch, and nothing else fails. The `match` keeps the
+//! temporaries of the branch expressions alive until the end of the statement
+//! that awaits the future, as a plain call would.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use super::Kind;
 use super::input::JoinInput;
 
+/// The names of one branch's pieces in the expansion (all hygienic).
+struct Piece {
+    span: Span,
+    field: Ident,
+    future: Ident,
+    kept: Ident,
+    /// The value converter (`race!`: output, `first_ok!`: `Ok`), its type,
+    /// the type it takes, and the witness of that type.
+    value: Ident,
+    value_ty: Ident,
+    value_in: Ident,
+    value_witness: Ident,
+    /// The same four for the error.
+    error: Ident,
+    error_ty: Ident,
+    error_in: Ident,
+    error_witness: Ident,
+}
+
+impl Piece {
+    fn new(index: usize, span: Span) -> Self {
+        let name = |prefix: &str| format_ident!("{}{}", prefix, index, span = Span::mixed_site());
+        Piece {
+            span,
+            field: name("__f"),
+            future: name("F"),
+            kept: name("K"),
+            value: name("__v"),
+            value_ty: name("V"),
+            value_in: name("T"),
+            value_witness: name("__wv"),
+            error: name("__c"),
+            error_ty: name("C"),
+            error_in: name("E"),
+            error_witness: name("__we"),
+        }
+    }
+}
+
+/// What a kind of join keeps and converts.
+struct Shape {
+    kind: Kind,
+    /// Converts each branch's value (or output) into one type.
+    values: bool,
+    /// Converts each branch's error into one type.
+    errors: bool,
+}
+
+impl Shape {
+    fn of(kind: Kind) -> Self {
+        Shape {
+            kind,
+            values: matches!(kind, Kind::Race | Kind::FirstOk),
+            errors: matches!(kind, Kind::Parallel | Kind::FirstOk),
+        }
+    }
+
+    /// `F0, K0, [V0,] [C0,]`: the struct's parameters for one branch.
+    fn struct_params(&self, piece: &Piece) -> TokenStream {
+        let Piece {
+            future,
+            kept,
+            value_ty,
+            error_ty,
+            ..
+        } = piece;
+        let value = self.values.then(|| quote!(#value_ty,));
+        let error = self.errors.then(|| quote!(#error_ty,));
+        quote!(#future, #kept, #value #error)
+    }
+
+    /// The struct's fields for one branch: the branch in place, then its
+    /// zero-sized converters.
+    fn fields(&self, piece: &Piece, private: &TokenStream) -> TokenStream {
+        let Piece {
+            field,
+            future,
+            kept,
+            value,
+            value_ty,
+            error,
+            error_ty,
+            ..
+        } = piece;
+        let value = self.values.then(|| quote!(#value: #value_ty,));
+        let error = self.errors.then(|| quote!(#error: #error_ty,));
+        quote!(#[pin] #field: #private::Branch<#future, #kept>, #value #error)
+    }
+
+    /// `field, [value,] [error,]`: the struct literal's fields for one branch.
+    fn init(&self, piece: &Piece) -> TokenStream {
+        let Piece {
+            field,
+            value,
+            error,
+            ..
+        } = piece;
+        let value = self.values.then(|| quote!(#value,));
+        let error = self.errors.then(|| quote!(#error,));
+        quote!(#field, #value #error)
+    }
+
+    /// The struct's arguments in the impl (`race!` keeps nothing: `()`).
+    fn self_args(&self, piece: &Piece) -> TokenStream {
+        if self.kind == Kind::Race {
+            let Piece {
+                future, value_ty, ..
+            } = piece;
+            quote!(#future, (), #value_ty,)
+        } else {
+            self.struct_params(piece)
+        }
+    }
+
+    /// The impl's parameters for one branch.
+    fn impl_params(&self, piece: &Piece) -> TokenStream {
+        let Piece {
+            future,
+            kept,
+            value_ty,
+            value_in,
+            error_ty,
+            error_in,
+            ..
+        } = piece;
+        match self.kind {
+            Kind::Settled => quote!(#future, #kept,),
+            Kind::Race => quote!(#future, #value_ty, #value_in,),
+            Kind::Parallel => quote!(#future, #kept, #error_ty, #error_in,),
+            Kind::FirstOk => quote!(#future, #kept, #value_ty, #error_ty, #value_in,),
+        }
+    }
+
+    /// What one branch must be, in the impl's `where` clause.
+    fn bounds(&self, piece: &Piece, private: &TokenStream, names: &Names) -> TokenStream {
+        let Piece {
+            future,
+            kept,
+            value_ty,
+            value_in,
+            error_ty,
+            error_in,
+            ..
+        } = piece;
+        let Names {
+            value_out,
+            error_out,
+            ..
+        } = names;
+        match self.kind {
+            Kind::Settled => quote!(#future: #private::Future<Output = #kept>,),
+            Kind::Race => quote! {
+                #future: #private::Future<Output = #value_in>,
+                #value_ty: #private::Fn(#value_in) -> #value_out,
+            },
+            Kind::Parallel => quote! {
+                #future: #private::Future<Output = #private::Result<#kept, #error_in>>,
+                #error_ty: #private::Fn(#error_in) -> #error_out,
+            },
+            Kind::FirstOk => quote! {
+                #future: #private::Future<Output = #private::Result<#value_in, #kept>>,
+                #value_ty: #private::Fn(#value_in) -> #value_out,
+                #error_ty: #private::Fn(#kept) -> #error_out,
+            },
+        }
+    }
+}
+
+/// Hygienic names shared by the whole expansion.
+struct Names {
+    strukt: Ident,
+    cx: Ident,
+    this: Ident,
+    label: syn::Lifetime,
+    /// The one output (`race!`) or value (`first_ok!`) type, and error type.
+    value_out: Ident,
+    error_out: Ident,
+}
+
+impl Names {
+    fn new(kind: Kind) -> Self {
+        let site = Span::mixed_site();
+        let camel = match kind {
+            Kind::Parallel => "Parallel",
+            Kind::Settled => "Settled",
+            Kind::Race => "Race",
+            Kind::FirstOk => "FirstOk",
+        };
+        Names {
+            strukt: format_ident!("__Orchestrate{}", camel, span = site),
+            cx: Ident::new("__cx", site),
+            this: Ident::new("__this", site),
+            label: syn::Lifetime::new("'__orchestrate", site),
+            value_out: Ident::new("__T", site),
+            error_out: Ident::new("__E", site),
+        }
+    }
+}
+
 pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     let krate = &input.krate;
-    let p = quote!(#krate::__private);
-    let n = input.branches.len();
-    let name = format_ident!("__Orchestrate{}", camel(kind), span = Span::mixed_site());
-    let fields: Vec<Ident> = (0..n).map(|i| format_ident!("__f{}", i, span = Span::mixed_site())).collect();
-    let futs: Vec<Ident> = (0..n).map(|i| format_ident!("F{}", i, span = Span::mixed_site())).collect();
-    let kept: Vec<Ident> = (0..n).map(|i| format_ident!("K{}", i, span = Span::mixed_site())).collect();
-    let errs: Vec<Ident> = (0..n).map(|i| format_ident!("E{}", i, span = Span::mixed_site())).collect();
-    let cx = Ident::new("__cx", Span::mixed_site());
-    let this = Ident::new("__this", Span::mixed_site());
-    let label = syn::Lifetime::new("'__orchestrate", Span::mixed_site());
-    let target_ty = input.error.as_ref().map(|target| &target.ty);
-    let target = Ident::new("__Target", Span::mixed_site());
+    let private = quote!(#krate::__private);
+    let shape = Shape::of(kind);
+    let names = Names::new(kind);
+    let pieces: Vec<Piece> = input
+        .branches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Piece::new(i, b.span()))
+        .collect();
 
-    // Branch expressions become futures where they are written.
+    // `$crate::__private` located at a branch (resolving as before), so that
+    // errors from a call through it are reported on that branch.
+    let private_at = |span: Span| located(private.clone(), span);
+
     let constructor = match kind {
-        Kind::Settled => quote!(settled_branch),
-        Kind::Race => quote!(race_branch),
-        Kind::Parallel => quote!(parallel_branch),
-        Kind::FirstOk => quote!(first_ok_branch),
+        Kind::Settled => "settled_branch",
+        Kind::Race => "race_branch",
+        Kind::Parallel => "parallel_branch",
+        Kind::FirstOk => "first_ok_branch",
     };
-    let made = input.branches.iter().map(|branch| {
-        quote_spanned!(branch.span()=> #p::#constructor(#branch))
+    let made = input.branches.iter().zip(&pieces).map(|(branch, piece)| {
+        let private = private_at(piece.span);
+        let constructor = Ident::new(constructor, piece.span);
+        quote!(#private::#constructor(#branch))
     });
+    let bound = pieces.iter().map(
+        |Piece {
+             field,
+             value_witness,
+             error_witness,
+             ..
+         }| { quote!((#field, #value_witness, #error_witness)) },
+    );
+    let converters = pieces
+        .iter()
+        .map(|piece| converters(&shape, piece, &pieces[0], input, &private_at(piece.span)));
 
-    // Checks that tie branches together, each on its branch's span.
-    let checks = input.branches.iter().zip(&fields).enumerate().map(|(i, (branch, field))| {
-        let first = &fields[0];
-        let span = branch.span();
-        match (kind, target_ty) {
-            (Kind::Settled, _) => quote!(),
-            (_, Some(ty)) => {
-                let check = if kind == Kind::FirstOk && i > 0 {
-                    quote_spanned!(span=> #p::same_ok(&#first, &#field);)
-                } else {
-                    quote!()
-                };
-                quote_spanned!(span=> #p::error_into::<#ty, _, _>(&#field); #check)
-            }
-            _ if i == 0 => quote!(),
-            (Kind::Race, None) => quote_spanned!(span=> #p::same_output(&#first, &#field);),
-            (Kind::Parallel, None) => quote_spanned!(span=> #p::same_error(&#first, &#field);),
-            (Kind::FirstOk, None) => quote_spanned!(span=> #p::same_ok(&#first, &#field); #p::same_error(&#first, &#field);),
-        }
-    });
-
-    let has_target = target_ty.is_some();
-    let struct_generics = {
-        let target = has_target.then(|| quote!(#target));
-        quote!(<#(#futs, #kept,)* #target>)
-    };
-    let phantom_field = has_target.then(|| quote!(__target: #p::PhantomData<fn() -> #target>,));
-    let phantom_init = target_ty.map(|ty| quote!(__target: #p::PhantomData::<fn() -> #ty>,));
-
-    let must_use = format!("`{}!` does nothing unless you `.await` or poll it", kind.name());
-    let completed = format!("`{}!` polled after completion", kind.name());
-    let cancel_all = quote!(#( #this.#fields.as_mut().cancel(); )*);
-    let take_all = quote!(#( #this.#fields.as_mut().take().expect(#completed), )*);
-    let convert = |e: TokenStream| if has_target { quote!(#p::Into::into(#e)) } else { e };
-
-    let (impl_generics, bounds, output, body) = match kind {
-        Kind::Settled => (
-            quote!(<#(#futs, #kept),*>),
-            quote!(#(#futs: #p::Future<Output = #kept>,)*),
-            quote!((#(#kept,)*)),
-            quote! {
-                let mut __done = true;
-                #( __done &= #this.#fields.as_mut().poll_settled(#cx); )*
-                if !__done {
-                    return #p::Poll::Pending;
-                }
-                #p::Poll::Ready((#take_all))
-            },
+    let Names {
+        strukt,
+        cx,
+        this,
+        value_out,
+        error_out,
+        ..
+    } = &names;
+    let struct_params = pieces.iter().map(|piece| shape.struct_params(piece));
+    let fields = pieces.iter().map(|piece| shape.fields(piece, &private));
+    let init = pieces.iter().map(|piece| shape.init(piece));
+    let impl_params = pieces.iter().map(|piece| shape.impl_params(piece));
+    let self_args = pieces.iter().map(|piece| shape.self_args(piece));
+    let bounds = pieces
+        .iter()
+        .map(|piece| shape.bounds(piece, &private, &names));
+    let kept = pieces.iter().map(|piece| &piece.kept);
+    let (out_params, output) = match kind {
+        Kind::Settled => (quote!(), quote!((#(#kept,)*))),
+        Kind::Race => (quote!(#value_out), quote!(#value_out)),
+        Kind::Parallel => (
+            quote!(#error_out),
+            quote!(#private::Result<(#(#kept,)*), #error_out>),
         ),
-        Kind::Race => (
-            quote!(<#(#futs,)* __T>),
-            quote!(#(#futs: #p::Future<Output = __T>,)*),
-            quote!(__T),
-            {
-                let first = &fields[0];
-                quote! {
-                    if #this.#first.is_gone() {
-                        #p::panic!(#completed);
-                    }
-                    #(
-                        if let #p::Poll::Ready(__out) = #this.#fields.as_mut().poll_race(#cx) {
-                            #cancel_all
-                            return #p::Poll::Ready(__out);
-                        }
-                    )*
-                    #p::Poll::Pending
-                }
-            },
+        Kind::FirstOk => (
+            quote!(#value_out, #error_out),
+            quote!(#private::Result<#value_out, #private::AllFailed<#error_out>>),
         ),
-        Kind::Parallel => {
-            let (generics, bounds, error) = if has_target {
-                (
-                    quote!(<#(#futs, #kept, #errs,)* #target>),
-                    quote!(#(#futs: #p::Future<Output = #p::Result<#kept, #errs>>, #errs: #p::Into<#target>,)*),
-                    quote!(#target),
-                )
-            } else {
-                (
-                    quote!(<#(#futs, #kept,)* __E>),
-                    quote!(#(#futs: #p::Future<Output = #p::Result<#kept, __E>>,)*),
-                    quote!(__E),
-                )
-            };
-            let failed = convert(quote!(__error));
-            (
-                generics,
-                bounds,
-                quote!(#p::Result<(#(#kept,)*), #error>),
-                quote! {
-                    let mut __done = true;
-                    let __failure = #label: {
-                        #(
-                            match #this.#fields.as_mut().poll_ok(#cx) {
-                                #p::Poll::Ready(#p::Ok(())) => {}
-                                #p::Poll::Ready(#p::Err(__error)) => break #label #p::Some(#failed),
-                                #p::Poll::Pending => __done = false,
-                            }
-                        )*
-                        #p::None
-                    };
-                    if let #p::Some(__error) = __failure {
-                        #cancel_all
-                        return #p::Poll::Ready(#p::Err(__error));
-                    }
-                    if !__done {
-                        return #p::Poll::Pending;
-                    }
-                    #p::Poll::Ready(#p::Ok((#take_all)))
-                },
-            )
-        }
-        Kind::FirstOk => {
-            let (generics, bounds, error) = if has_target {
-                (
-                    quote!(<#(#futs, #errs,)* __T, #target>),
-                    quote!(#(#futs: #p::Future<Output = #p::Result<__T, #errs>>, #errs: #p::Into<#target>,)*),
-                    quote!(#target),
-                )
-            } else {
-                (
-                    quote!(<#(#futs,)* __T, __E>),
-                    quote!(#(#futs: #p::Future<Output = #p::Result<__T, __E>>,)*),
-                    quote!(__E),
-                )
-            };
-            let errors = fields.iter().map(|field| {
-                convert(quote!(#this.#field.as_mut().take().expect(#completed)))
-            });
-            (
-                generics,
-                bounds,
-                quote!(#p::Result<__T, #p::AllFailed<#error>>),
-                quote! {
-                    let mut __done = true;
-                    let __winner = #label: {
-                        #(
-                            match #this.#fields.as_mut().poll_first_ok(#cx) {
-                                #p::Poll::Ready(#p::Some(__value)) => break #label #p::Some(__value),
-                                #p::Poll::Ready(#p::None) => {}
-                                #p::Poll::Pending => __done = false,
-                            }
-                        )*
-                        #p::None
-                    };
-                    if let #p::Some(__value) = __winner {
-                        #cancel_all
-                        return #p::Poll::Ready(#p::Ok(__value));
-                    }
-                    if !__done {
-                        return #p::Poll::Pending;
-                    }
-                    #p::Poll::Ready(#p::Err(#p::AllFailed::new(#p::Vec::from([#(#errors),*]))))
-                },
-            )
-        }
     };
-
-    // The struct's arguments as the impl names them.
-    let self_args = match (kind, has_target) {
-        (Kind::Race, _) => quote!(<#(#futs, (),)*>),
-        (Kind::FirstOk, false) => quote!(<#(#futs, __E,)*>),
-        (Kind::FirstOk, true) => quote!(<#(#futs, #errs,)* #target>),
-        (_, true) => quote!(<#(#futs, #kept,)* #target>),
-        (_, false) => quote!(<#(#futs, #kept,)*>),
-    };
+    let body = poll_body(kind, &pieces, &names, &private);
+    let must_use = format!(
+        "`{}!` does nothing unless you `.await` or poll it",
+        kind.name()
+    );
 
     quote! {
         match (#(#made,)*) {
-            (#(#fields,)*) => {
-                #(#checks)*
-                #p::pin_project! {
+            (#(#bound,)*) => {
+                #(#converters)*
+                #private::pin_project! {
                     #[must_use = #must_use]
-                    #[allow(non_camel_case_types)]
-                    struct #name #struct_generics {
-                        #( #[pin] #fields: #p::Branch<#futs, #kept>, )*
-                        #phantom_field
+                    struct #strukt<#(#struct_params)*> {
+                        #(#fields)*
                     }
                 }
-                impl #impl_generics #p::Future for #name #self_args
+                impl<#(#impl_params)* #out_params> #private::Future for #strukt<#(#self_args)*>
                 where
-                    #bounds
+                    #(#bounds)*
                 {
                     type Output = #output;
 
-                    #[allow(unused_mut, clippy::used_underscore_binding)]
-                    fn poll(self: #p::Pin<&mut Self>, #cx: &mut #p::Context<'_>) -> #p::Poll<Self::Output> {
+                    fn poll(self: #private::Pin<&mut Self>, #cx: &mut #private::Context<'_>) -> #private::Poll<Self::Output> {
+                        #[allow(unused_mut)]
                         let mut #this = self.project();
                         #body
                     }
                 }
-                #name { #( #fields, )* #phantom_init }
+                #strukt { #(#init)* }
             }
         }
     }
 }
 
-fn camel(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Parallel => "Parallel",
-        Kind::Settled => "Settled",
-        Kind::Race => "Race",
-        Kind::FirstOk => "FirstOk",
+/// The `let`s that build one branch's converters, at the branch.
+fn converters(
+    shape: &Shape,
+    piece: &Piece,
+    first: &Piece,
+    input: &JoinInput,
+    private: &TokenStream,
+) -> TokenStream {
+    let x = Ident::new("__x", Span::mixed_site());
+    let mut lets = TokenStream::new();
+    if shape.values {
+        let (value, first_witness, witness) =
+            (&piece.value, &first.value_witness, &piece.value_witness);
+        let same = Ident::new(
+            if shape.kind == Kind::Race {
+                "same_output"
+            } else {
+                "same_ok"
+            },
+            Span::call_site(),
+        );
+        lets.extend(quote! {
+            let #value = #private::convert_like(&#first_witness, &#witness, move |#x| #private::#same(#first_witness, #x));
+        });
     }
+    if shape.errors {
+        let (error, first_witness, witness) =
+            (&piece.error, &first.error_witness, &piece.error_witness);
+        lets.extend(if let Some(target) = &input.error {
+            let target = &target.ty;
+            quote! {
+                let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #private::Into::into(#x));
+            }
+        } else {
+            quote! {
+                let #error = #private::convert_like(&#first_witness, &#witness, move |#x| #private::same_error(#first_witness, #x));
+            }
+        });
+    }
+    located(lets, piece.span)
+}
+
+/// The body of `poll`: poll every branch in order, then decide.
+fn poll_body(kind: Kind, pieces: &[Piece], names: &Names, private: &TokenStream) -> TokenStream {
+    let Names {
+        cx, this, label, ..
+    } = names;
+    let fields: Vec<&Ident> = pieces.iter().map(|piece| &piece.field).collect();
+    let values = pieces.iter().map(|piece| &piece.value);
+    let errors = pieces.iter().map(|piece| &piece.error);
+    let completed = format!("`{}!` polled after completion", kind.name());
+    let cancel_all = quote!(#( #this.#fields.as_mut().cancel(); )*);
+    let take_all: Vec<TokenStream> = fields
+        .iter()
+        .map(|field| quote!(#this.#field.as_mut().take().expect(#completed)))
+        .collect();
+    match kind {
+        Kind::Settled => quote! {
+            let mut __done = true;
+            #( __done &= #this.#fields.as_mut().poll_settled(#cx); )*
+            if !__done {
+                return #private::Poll::Pending;
+            }
+            #private::Poll::Ready((#(#take_all,)*))
+        },
+        Kind::Race => {
+            let first = fields[0];
+            quote! {
+                if #this.#first.is_gone() {
+                    #private::panic!(#completed);
+                }
+                #(
+                    if let #private::Poll::Ready(__out) = #this.#fields.as_mut().poll_race(#cx) {
+                        #cancel_all
+                        return #private::Poll::Ready((#this.#values)(__out));
+                    }
+                )*
+                #private::Poll::Pending
+            }
+        }
+        Kind::Parallel => quote! {
+            let mut __done = true;
+            let __failure = #label: {
+                #(
+                    match #this.#fields.as_mut().poll_ok(#cx) {
+                        #private::Poll::Ready(#private::Ok(())) => {}
+                        #private::Poll::Ready(#private::Err(__error)) => break #label #private::Some((#this.#errors)(__error)),
+                        #private::Poll::Pending => __done = false,
+                    }
+                )*
+                #private::None
+            };
+            if let #private::Some(__error) = __failure {
+                #cancel_all
+                return #private::Poll::Ready(#private::Err(__error));
+            }
+            if !__done {
+                return #private::Poll::Pending;
+            }
+            #private::Poll::Ready(#private::Ok((#(#take_all,)*)))
+        },
+        Kind::FirstOk => quote! {
+            let mut __done = true;
+            let __winner = #label: {
+                #(
+                    match #this.#fields.as_mut().poll_first_ok(#cx) {
+                        #private::Poll::Ready(#private::Some(__value)) => break #label #private::Some((#this.#values)(__value)),
+                        #private::Poll::Ready(#private::None) => {}
+                        #private::Poll::Pending => __done = false,
+                    }
+                )*
+                #private::None
+            };
+            if let #private::Some(__value) = __winner {
+                #cancel_all
+                return #private::Poll::Ready(#private::Ok(__value));
+            }
+            if !__done {
+                return #private::Poll::Pending;
+            }
+            let __errors = #private::Vec::from([#( (#this.#errors)(#take_all), )*]);
+            #private::Poll::Ready(#private::Err(#private::AllFailed::new(__errors)))
+        },
+    }
+}
+
+/// `tokens` with every span moved to `span`'s location, each still resolving
+/// as before (so `$crate` still names the facade).
+fn located(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let mut moved = Group::new(group.delimiter(), located(group.stream(), span));
+                moved.set_span(group.span().located_at(span));
+                TokenTree::Group(moved)
+            }
+            mut other => {
+                other.set_span(other.span().located_at(span));
+                other
+            }
+        })
+        .collect()
 }

@@ -63,7 +63,10 @@ impl JoinInput {
         {
             return Err(syn::Error::new_spanned(
                 &target.key,
-                format!("`{name}!` takes no `error = …`: {}", kind.why_no_error_target()),
+                format!(
+                    "`{name}!` takes no `error = …`: {}",
+                    kind.why_no_error_target()
+                ),
             ));
         }
         if let Some(Expr::Assign(ExprAssign { left, .. })) = self.branches.first()
@@ -71,13 +74,18 @@ impl JoinInput {
         {
             return Err(syn::Error::new_spanned(
                 &self.branches[0],
-                format!("to name the error type, end it with `;`: `{name}!(error = MyError; a, b)`"),
+                format!(
+                    "to name the error type, end it with `;`: `{name}!(error = MyError; a, b)`"
+                ),
             ));
         }
         if self.branches.is_empty() {
             return Err(syn::Error::new(
                 proc_macro2::Span::call_site(),
-                format!("`{name}!` needs at least one branch, like `{name}!({})`", kind.example()),
+                format!(
+                    "`{name}!` needs at least one branch, like `{name}!({})`",
+                    kind.example()
+                ),
             ));
         }
         Ok(())

@@ -1,11 +1,11 @@
 //! `#[timeout(ms = N)]`'s arguments: parsed and validated into [`TimeoutArgs`],
 //! every mistake reported on its own token with the fix in its words.
 
+use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use crate::errors::Errors;
 use syn::{Expr, ExprLit, ExprPath, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
 
 /// The limit, as written.
@@ -105,7 +105,10 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<TimeoutArgs> {
             Arg::Bare(value) => errors.push(bare_value(&value)),
             Arg::Crate { key, value } => {
                 if krate.is_some() {
-                    errors.push(syn::Error::new_spanned(key, "`crate` is given twice; keep one"));
+                    errors.push(syn::Error::new_spanned(
+                        key,
+                        "`crate` is given twice; keep one",
+                    ));
                 }
                 match crate_path(&value) {
                     Ok(path) => krate = Some(path.into_token_stream()),
@@ -159,7 +162,11 @@ fn bare_value(value: &Expr) -> syn::Error {
             int.base10_digits()
         ),
         Expr::Path(path) if path.path.get_ident().is_some() => {
-            let name = path.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let name = path
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             if ["ms", "secs"].contains(&name.as_str()) {
                 format!("`{name}` needs a value: `{name} = …`")
             } else {
@@ -194,22 +201,33 @@ fn limit_value(unit: Unit, value: &Expr) -> syn::Result<Limit> {
             let Ok(number) = int.base10_parse::<u64>() else {
                 return Err(syn::Error::new_spanned(
                     int,
-                    format!("`{key} = {}` is too large: the limit must fit in a u64 ({} at most)", int.base10_digits(), u64::MAX),
+                    format!(
+                        "`{key} = {}` is too large: the limit must fit in a u64 ({} at most)",
+                        int.base10_digits(),
+                        u64::MAX
+                    ),
                 ));
             };
             if number == 0 {
                 return Err(syn::Error::new_spanned(
                     int,
-                    format!("a limit of 0 {unit_words} fails every call that is not ready at once; use a positive number, like `{key} = 1`"),
+                    format!(
+                        "a limit of 0 {unit_words} fails every call that is not ready at once; use a positive number, like `{key} = 1`"
+                    ),
                 ));
             }
-            Ok(Limit::Literal { unit, value: number })
+            Ok(Limit::Literal {
+                unit,
+                value: number,
+            })
         }
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_), ..
         }) => Err(syn::Error::new_spanned(
             value,
-            format!("a limit cannot be negative; `{key}` takes a positive whole number of {unit_words}"),
+            format!(
+                "a limit cannot be negative; `{key}` takes a positive whole number of {unit_words}"
+            ),
         )),
         Expr::Lit(ExprLit {
             lit: Lit::Float(float),
@@ -218,7 +236,12 @@ fn limit_value(unit: Unit, value: &Expr) -> syn::Result<Limit> {
             let hint = match unit {
                 Unit::Secs => float
                     .base10_parse::<f64>()
-                    .map(|secs| format!("; for fractions of a second use milliseconds: `ms = {}`", (secs * 1000.0).round()))
+                    .map(|secs| {
+                        format!(
+                            "; for fractions of a second use milliseconds: `ms = {}`",
+                            (secs * 1000.0).round()
+                        )
+                    })
                     .unwrap_or_default(),
                 Unit::Millis => String::new(),
             };
@@ -248,7 +271,9 @@ fn limit_value(unit: Unit, value: &Expr) -> syn::Result<Limit> {
         }),
         _ => Err(syn::Error::new(
             value.span(),
-            format!("`{key}` takes a whole number of {unit_words} (or the name of a `u64` constant), like `{key} = 2000`"),
+            format!(
+                "`{key}` takes a whole number of {unit_words} (or the name of a `u64` constant), like `{key} = 2000`"
+            ),
         )),
     }
 }

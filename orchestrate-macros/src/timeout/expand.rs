@@ -33,11 +33,14 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
         stmts,
     } = body;
 
+    // `impl Trait` cannot be named inside the body; `_` lets it be inferred.
+    let mut output_type = output.clone();
+    ImplTraitToInfer.visit_type_mut(&mut output_type);
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
     // Errors about the return type point at the return type.
     let timed_out = quote_spanned! {output.span()=>
-        <#output as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
+        <#output_type as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
     };
     let timed = |future: TokenStream| {
         quote! {
@@ -50,7 +53,7 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
 
     let new_body = match shape {
         Shape::AsyncFn => {
-            let inner = typed_block(output, stmts, brace.span.join());
+            let inner = typed_block(&output_type, stmts, brace.span.join());
             let timed = timed(quote!(async move #inner));
             quote!(#timed)
         }
@@ -72,8 +75,6 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
 /// `{ body }` whose value is pinned to the return type early, so that `?`
 /// and `return` in the body infer their types as in the original fn.
 fn typed_block(output: &Type, stmts: &TokenStream, span: Span) -> Group {
-    let mut output = output.clone();
-    ImplTraitToInfer.visit_type_mut(&mut output);
     let ret = Ident::new("__orchestrate_ret", Span::mixed_site());
     let tokens = quote! {
         if let ::core::option::Option::Some(#ret) = ::core::option::Option::None::<#output> {
@@ -89,7 +90,7 @@ fn typed_block(output: &Type, stmts: &TokenStream, span: Span) -> Group {
     group
 }
 
-/// `impl Trait` cannot be named inside the body; `_` lets it be inferred.
+/// Replaces `impl Trait` with `_`.
 struct ImplTraitToInfer;
 
 impl VisitMut for ImplTraitToInfer {

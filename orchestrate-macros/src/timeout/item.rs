@@ -3,7 +3,10 @@
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, GenericArgument, PathArguments, ReturnType, Signature, Token, Type, TypeParamBound, Visibility, braced, token};
+use syn::{
+    Attribute, GenericArgument, PathArguments, ReturnType, Signature, Token, Type, TypeParamBound,
+    Visibility, braced, token,
+};
 
 pub(crate) struct FnItem {
     pub(crate) attrs: Vec<Attribute>,
@@ -98,28 +101,42 @@ fn starts_fn(input: ParseStream<'_>) -> bool {
 
 /// "`#[timeout]` goes on an `async fn`, not on a struct", on the item's keyword.
 fn not_a_fn(input: ParseStream<'_>) -> syn::Error {
-    let found = input.cursor().token_tree().map(|(token, _)| (token.to_string(), token.span()));
+    let found = input
+        .cursor()
+        .token_tree()
+        .map(|(token, _)| (token.to_string(), token.span()));
     let (keyword, span) = found.unwrap_or_else(|| (String::new(), input.span()));
     let what = match keyword.as_str() {
         "" => "nothing".to_string(),
-        "struct" | "enum" | "union" | "trait" | "impl" | "mod" | "static" | "use" | "type" | "macro_rules" => format!("`{keyword}` item"),
+        "struct" | "enum" | "union" | "trait" | "impl" | "mod" | "static" | "use" | "type"
+        | "macro_rules" => format!("`{keyword}` item"),
         _ => format!("`{keyword}`"),
     };
     syn::Error::new(
         span,
-        format!("`#[timeout]` goes on an `async fn`, not on a {what}; to time out an expression, use `orchestrate::timeout(duration, future)`"),
+        format!(
+            "`#[timeout]` goes on an `async fn`, not on a {what}; to time out an expression, use `orchestrate::timeout(duration, future)`"
+        ),
     )
 }
 
 /// `R` of `Pin<Box<dyn Future<Output = R> + …>>`.
 fn boxed_future_output(output: &ReturnType) -> Option<&Type> {
-    let ReturnType::Type(_, ty) = output else { return None };
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
     let pinned = single_generic(ty, "Pin")?;
-    let Type::TraitObject(object) = single_generic(pinned, "Box")? else { return None };
+    let Type::TraitObject(object) = single_generic(pinned, "Box")? else {
+        return None;
+    };
     object.bounds.iter().find_map(|bound| {
-        let TypeParamBound::Trait(bound) = bound else { return None };
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
         let future = bound.path.segments.last().filter(|s| s.ident == "Future")?;
-        let PathArguments::AngleBracketed(args) = &future.arguments else { return None };
+        let PathArguments::AngleBracketed(args) = &future.arguments else {
+            return None;
+        };
         args.args.iter().find_map(|arg| match arg {
             GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
             _ => None,
@@ -131,7 +148,9 @@ fn boxed_future_output(output: &ReturnType) -> Option<&Type> {
 fn single_generic<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last().filter(|s| s.ident == name)?;
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first()? {
         GenericArgument::Type(inner) => Some(inner),
         _ => None,

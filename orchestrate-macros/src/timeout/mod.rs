@@ -13,15 +13,14 @@ use crate::errors::Errors;
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = args::parse(args);
     let parsed = syn::parse2::<item::FnItem>(item.clone());
-    let expanded = match (&args, &parsed) {
-        (Ok(args), Ok(parsed)) => expand::expand(args, parsed),
-        _ => {
-            let mut errors = Errors::default();
-            for error in [args.err(), parsed.err()].into_iter().flatten() {
-                errors.push(error);
-            }
-            errors.finish().map(|()| TokenStream::new())
+    let expanded = if let (Ok(args), Ok(parsed)) = (&args, &parsed) {
+        expand::expand(args, parsed)
+    } else {
+        let mut errors = Errors::default();
+        for error in [args.err(), parsed.err()].into_iter().flatten() {
+            errors.push(error);
         }
+        errors.finish().map(|()| TokenStream::new())
     };
     match expanded {
         Ok(tokens) => tokens,

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = orchestrate::first_ok!();
+}

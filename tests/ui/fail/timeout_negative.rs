@@ -1,0 +1,16 @@
+use orchestrate::{timeout, Elapsed};
+
+#[derive(Debug)]
+struct ApiError;
+impl From<Elapsed> for ApiError {
+    fn from(_: Elapsed) -> Self {
+        ApiError
+    }
+}
+
+#[timeout(ms = -5)]
+async fn fetch_user() -> Result<u32, ApiError> {
+    Ok(1)
+}
+
+fn main() {}
