@@ -5,6 +5,7 @@
 //! together with the macros, and its documentation holds the guide.
 
 mod all_failed;
+mod catch_panic;
 mod collection;
 mod time;
 
@@ -12,6 +13,7 @@ mod time;
 pub mod __private;
 
 pub use all_failed::AllFailed;
+pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
     Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
 };
