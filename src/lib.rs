@@ -77,9 +77,11 @@
 
 mod macros;
 
+pub use orchestrate_core::timeline;
 pub use orchestrate_core::{
-    AllFailed, Deadline, Elapsed, Fallible, FirstOk, Parallel, Race, Settled, Sleep, Timeout,
-    TimeoutExt, first_ok, parallel, race, settled, sleep, sleep_until, timeout,
+    AllFailed, CatchPanic, Deadline, Elapsed, Fallible, FirstOk, Panicked, Parallel, Race, Settled,
+    Sleep, Timeout, TimeoutExt, catch_panic, first_ok, parallel, race, settled, sleep, sleep_until,
+    timeout,
 };
 pub use orchestrate_macros::timeout;
 

@@ -8,6 +8,7 @@ mod all_failed;
 mod catch_panic;
 mod collection;
 mod time;
+pub mod timeline;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,0 +1,83 @@
+//! The orchestration itself, as a user would write it: two dependent steps,
+//! each under its own timeout, then every post enriched at once with comments
+//! and likes fetched side by side, keeping partial results.
+
+use std::fmt;
+
+use orchestrate::settled;
+use orchestrate::timeline::Timeline;
+
+use super::api::{Api, ApiError, Endpoint, Post, User};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EnrichedPost {
+    pub(crate) post: Post,
+    /// `[]` when the comments call failed.
+    pub(crate) comments: Vec<String>,
+    /// `0` when the likes call failed.
+    pub(crate) likes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Profile {
+    pub(crate) user: User,
+    pub(crate) posts: Vec<EnrichedPost>,
+}
+
+/// The profile could not be built: a step it depends on failed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProfileError {
+    pub(crate) step: Endpoint,
+    pub(crate) cause: ApiError,
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GET /{} failed: {}", self.step.name(), self.cause)
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+/// Fetches the user, then their posts, then every post's comments and likes.
+/// At most `limit` posts are enriched at once (all of them when `None`).
+pub(crate) async fn load_profile(
+    api: &Api,
+    timeline: &Timeline,
+    limit: Option<usize>,
+) -> Result<Profile, ProfileError> {
+    let failed = |step| move |cause| ProfileError { step, cause };
+
+    // Sequential: the posts depend on the user.
+    let user = timeline
+        .step("GET /user", api.user())
+        .await
+        .map_err(failed(Endpoint::User))?;
+    let posts = timeline
+        .step("GET /posts", api.posts(&user))
+        .await
+        .map_err(failed(Endpoint::Posts))?;
+
+    // Parallel: every post at once; no post's failure loses the others.
+    let enrich = posts.into_iter().map(|post| enrich(api, timeline, post));
+    let all = settled(enrich);
+    let posts = match limit {
+        Some(limit) => all.limit(limit).await,
+        None => all.await,
+    };
+    Ok(Profile { user, posts })
+}
+
+/// Comments and likes side by side, each with a fallback.
+async fn enrich(api: &Api, timeline: &Timeline, post: Post) -> EnrichedPost {
+    let (comments, likes) = settled!(
+        timeline.branch("comments", post.id, api.comments(&post)),
+        timeline.branch("likes", post.id, api.likes(&post)),
+    )
+    .await;
+    EnrichedPost {
+        comments: comments.unwrap_or_default(),
+        likes: likes.unwrap_or(0),
+        post,
+    }
+}

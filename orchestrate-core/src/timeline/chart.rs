@@ -1,0 +1,546 @@
+use std::fmt::{self, Write as _};
+use std::time::Duration;
+
+use super::entry::{Entry, Outcome};
+
+/// A text Gantt chart of timeline entries: one row per step or branch on a
+/// shared time axis, with a legend and the total. A fan-out group with more
+/// branches than [`group_limit`](Chart::group_limit) is summarized in one row
+/// that shows how many of its branches were in flight over time.
+///
+/// Render it with `Display` (`println!("{chart}")`).
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::timeline::{Chart, Entry, Outcome};
+///
+/// let ms = Duration::from_millis;
+/// let step = |label: &str, start, end, outcome| Entry {
+///     label: label.into(), group: None, start: ms(start), end: Some(ms(end)), outcome,
+/// };
+/// let chart = Chart::new(vec![
+///     step("GET /user", 0, 800, Outcome::Ok),
+///     step("GET /posts", 800, 2000, Outcome::TimedOut),
+/// ])
+/// .width(20)
+/// .ascii(true);
+/// let text = chart.to_string();
+/// assert!(text.contains("GET /user   ########              800 ms  ok"));
+/// assert!(text.contains("GET /posts          ~~~~~~~~~~~~  1.20 s  timed out"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Chart {
+    entries: Vec<Entry>,
+    width: usize,
+    ascii: bool,
+    group_limit: usize,
+}
+
+impl Chart {
+    /// A chart of `entries`, 60 columns wide, in Unicode, summarizing groups of
+    /// more than 8 branches.
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Chart;
+    /// assert!(Chart::new(vec![]).to_string().contains("nothing recorded"));
+    /// ```
+    pub fn new(entries: Vec<Entry>) -> Self {
+        Chart {
+            entries,
+            width: 60,
+            ascii: false,
+            group_limit: 8,
+        }
+    }
+
+    /// The number of columns of the time axis (at least 10).
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Chart;
+    /// let chart = Chart::new(vec![]).width(30);
+    /// # let _ = chart;
+    /// ```
+    #[must_use]
+    pub fn width(mut self, columns: usize) -> Self {
+        self.width = columns.max(10);
+        self
+    }
+
+    /// Draw with ASCII characters only (`#` ok, `x` error, `~` timed out,
+    /// `-` cancelled, digits for branches in flight).
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Chart;
+    /// assert!(Chart::new(vec![]).ascii(true).to_string().is_ascii());
+    /// ```
+    #[must_use]
+    pub fn ascii(mut self, ascii: bool) -> Self {
+        self.ascii = ascii;
+        self
+    }
+
+    /// Groups with more than `branches` branches are drawn as one summary row.
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Chart;
+    /// let everything = Chart::new(vec![]).group_limit(usize::MAX);
+    /// # let _ = everything;
+    /// ```
+    #[must_use]
+    pub fn group_limit(mut self, branches: usize) -> Self {
+        self.group_limit = branches;
+        self
+    }
+
+    fn glyphs(&self) -> &'static Glyphs {
+        if self.ascii { &ASCII } else { &UNICODE }
+    }
+
+    /// The rows, in order of their first start.
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut entries: Vec<&Entry> = self.entries.iter().collect();
+        entries.sort_by_key(|entry| entry.start);
+        let mut rows = Vec::new();
+        let mut summarized: Vec<&str> = Vec::new();
+        for entry in &entries {
+            let group = entry.group.as_deref();
+            let members: Vec<&Entry> = match group {
+                Some(group) => entries
+                    .iter()
+                    .copied()
+                    .filter(|e| e.group.as_deref() == Some(group))
+                    .collect(),
+                None => Vec::new(),
+            };
+            match group {
+                Some(group) if members.len() > self.group_limit => {
+                    if !summarized.contains(&group) {
+                        summarized.push(group);
+                        rows.push(Row::Group {
+                            name: group,
+                            members,
+                        });
+                    }
+                }
+                _ => rows.push(Row::Single(entry)),
+            }
+        }
+        rows
+    }
+}
+
+enum Row<'a> {
+    Single(&'a Entry),
+    Group {
+        name: &'a str,
+        members: Vec<&'a Entry>,
+    },
+}
+
+impl Row<'_> {
+    fn label(&self) -> String {
+        match self {
+            Row::Single(entry) => entry.label.clone(),
+            Row::Group { name, members } => format!("{name} ×{}", members.len()),
+        }
+    }
+}
+
+struct Glyphs {
+    ok: char,
+    error: char,
+    timed_out: char,
+    cancelled: char,
+    running: char,
+    levels: [char; 8],
+    rule: char,
+    tick: char,
+    times: &'static str,
+}
+
+const UNICODE: Glyphs = Glyphs {
+    ok: '█',
+    error: '▒',
+    timed_out: '░',
+    cancelled: '┄',
+    running: '▹',
+    levels: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
+    rule: '─',
+    tick: '┼',
+    times: "×",
+};
+
+const ASCII: Glyphs = Glyphs {
+    ok: '#',
+    error: 'x',
+    timed_out: '~',
+    cancelled: '-',
+    running: '>',
+    levels: ['1', '2', '3', '4', '5', '6', '7', '8'],
+    rule: '-',
+    tick: '+',
+    times: "x",
+};
+
+impl Glyphs {
+    fn of(&self, outcome: Outcome) -> char {
+        match outcome {
+            Outcome::Ok => self.ok,
+            Outcome::Error => self.error,
+            Outcome::TimedOut => self.timed_out,
+            Outcome::Cancelled => self.cancelled,
+            Outcome::Running => self.running,
+        }
+    }
+}
+
+const MAX_LABEL: usize = 32;
+
+impl fmt::Display for Chart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.entries.is_empty() {
+            return f.write_str("(nothing recorded)\n");
+        }
+        let glyphs = self.glyphs();
+        let rows = self.rows();
+        let total = self
+            .entries
+            .iter()
+            .map(|entry| entry.end.unwrap_or(entry.start))
+            .max()
+            .unwrap_or_default()
+            .max(Duration::from_millis(1));
+        let width = self.width;
+        let labels: Vec<String> = rows
+            .iter()
+            .map(|row| truncate(&row.label().replace('×', glyphs.times), MAX_LABEL))
+            .collect();
+        let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let column = |at: Duration| -> usize {
+            let fraction = at.as_secs_f64() / total.as_secs_f64();
+            // Rounding to a column is the point; widths are small.
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let col = (fraction * width as f64).round() as usize;
+            col.min(width)
+        };
+
+        // The time axis: tick labels, then a rule with tick marks.
+        let ticks = [0, width / 4, width / 2, width * 3 / 4, width];
+        writeln!(
+            f,
+            "{:label_width$}  {}",
+            "",
+            axis_labels(&ticks, width, total)
+        )?;
+        let rule: String = (0..=width)
+            .map(|col| {
+                if ticks.contains(&col) {
+                    glyphs.tick
+                } else {
+                    glyphs.rule
+                }
+            })
+            .collect();
+        writeln!(f, "{:label_width$}  {rule}", "")?;
+
+        let mut in_flight_shown = false;
+        for (row, label) in rows.iter().zip(&labels) {
+            let pad = label_width - label.chars().count();
+            write!(f, "{label}{:pad$}  ", "")?;
+            match row {
+                Row::Single(entry) => {
+                    let begin = column(entry.start).min(width - 1);
+                    let end = column(entry.end.unwrap_or(total)).max(begin + 1).min(width);
+                    let bar: String = (0..width)
+                        .map(|col| {
+                            if (begin..end).contains(&col) {
+                                glyphs.of(entry.outcome)
+                            } else {
+                                ' '
+                            }
+                        })
+                        .collect();
+                    let took = entry
+                        .duration()
+                        .map_or_else(|| "…".to_string(), format_duration);
+                    writeln!(f, "{bar} {took:>7}  {}", entry.outcome)?;
+                }
+                Row::Group { members, .. } => {
+                    in_flight_shown = true;
+                    let bar = in_flight_bar(members, total, width, glyphs);
+                    writeln!(f, "{bar}  {}", summary(members))?;
+                }
+            }
+        }
+        let mut legend = format!(
+            "{} ok  {} error  {} timed out  {} cancelled",
+            glyphs.ok, glyphs.error, glyphs.timed_out, glyphs.cancelled
+        );
+        if in_flight_shown {
+            let _ = write!(
+                legend,
+                "  {}…{} branches in flight",
+                glyphs.levels[0], glyphs.levels[7]
+            );
+        }
+        writeln!(f, "{legend}")?;
+        writeln!(f, "total {}", format_duration(total))
+    }
+}
+
+/// The labels of the ticks, each starting at its column (the last one ending
+/// there); a label that would touch the one before it is left out.
+fn axis_labels(ticks: &[usize], width: usize, total: Duration) -> String {
+    let mut placed: Vec<(usize, String)> = Vec::new();
+    for &tick in ticks {
+        #[allow(clippy::cast_precision_loss)]
+        let text = format_duration(total.mul_f64(tick as f64 / width as f64));
+        let len = text.chars().count();
+        let begin = if tick == width {
+            (tick + 1).saturating_sub(len)
+        } else {
+            tick
+        };
+        // The total always shows: earlier labels in its way give way.
+        while tick == width
+            && placed
+                .last()
+                .is_some_and(|(at, prev)| at + prev.chars().count() >= begin)
+        {
+            placed.pop();
+        }
+        if placed
+            .last()
+            .is_none_or(|(at, prev)| at + prev.chars().count() < begin)
+        {
+            placed.push((begin, text));
+        }
+    }
+    let mut line = String::new();
+    for (begin, text) in placed {
+        let pad = begin.saturating_sub(line.chars().count());
+        line.extend(std::iter::repeat_n(' ', pad));
+        line.push_str(&text);
+    }
+    line
+}
+
+/// For each column, how many of `members` were running on average, as a
+/// level glyph scaled to the busiest column.
+fn in_flight_bar(members: &[&Entry], total: Duration, width: usize, glyphs: &Glyphs) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let load: Vec<f64> = (0..width)
+        .map(|col| {
+            let from = total.mul_f64(col as f64 / width as f64);
+            let to = total.mul_f64((col + 1) as f64 / width as f64);
+            let busy: Duration = members
+                .iter()
+                .map(|e| {
+                    e.end
+                        .unwrap_or(total)
+                        .min(to)
+                        .saturating_sub(e.start.max(from))
+                })
+                .sum();
+            busy.as_secs_f64() / to.saturating_sub(from).as_secs_f64().max(f64::MIN_POSITIVE)
+        })
+        .collect();
+    let most = load.iter().copied().fold(0.0, f64::max);
+    load.iter()
+        .map(|&load| {
+            if load <= 0.0 || most <= 0.0 {
+                ' '
+            } else {
+                // Levels 1..=8 of the busiest column's load.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let level = ((load / most) * 8.0).ceil() as usize;
+                glyphs.levels[level.clamp(1, 8) - 1]
+            }
+        })
+        .collect()
+}
+
+/// "1000 branches: 998 ok, 2 timed out · p50 600 ms · max 612 ms · ≤ 50 at once"
+fn summary(members: &[&Entry]) -> String {
+    let mut by_outcome: Vec<(Outcome, usize)> = Vec::new();
+    for member in members {
+        match by_outcome
+            .iter_mut()
+            .find(|(outcome, _)| *outcome == member.outcome)
+        {
+            Some((_, count)) => *count += 1,
+            None => by_outcome.push((member.outcome, 1)),
+        }
+    }
+    by_outcome.sort();
+    let outcomes: Vec<String> = by_outcome.iter().map(|(o, n)| format!("{n} {o}")).collect();
+    let mut durations: Vec<Duration> = members.iter().filter_map(|e| e.duration()).collect();
+    durations.sort();
+    let mut text = format!("{} branches: {}", members.len(), outcomes.join(", "));
+    if let (Some(median), Some(max)) = (durations.get(durations.len() / 2), durations.last()) {
+        let _ = write!(
+            text,
+            "; p50 {}, max {}",
+            format_duration(*median),
+            format_duration(*max)
+        );
+    }
+    let _ = write!(text, "; at most {} at once", peak_in_flight(members));
+    text
+}
+
+/// The largest number of members running at the same moment.
+fn peak_in_flight(members: &[&Entry]) -> usize {
+    // Ends sort before starts at the same instant: back-to-back is not overlap.
+    let mut events: Vec<(Duration, bool)> = members
+        .iter()
+        .flat_map(|e| [(e.start, true), (e.end.unwrap_or(Duration::MAX), false)])
+        .collect();
+    events.sort();
+    let (mut now, mut peak) = (0usize, 0usize);
+    for (_, starts) in events {
+        if starts {
+            now += 1;
+            peak = peak.max(now);
+        } else {
+            now = now.saturating_sub(1);
+        }
+    }
+    peak
+}
+
+/// `812 ms`, `2.61 s`, `450 µs`.
+fn format_duration(duration: Duration) -> String {
+    if duration >= Duration::from_secs(1) {
+        format!("{:.2} s", duration.as_secs_f64())
+    } else if duration >= Duration::from_millis(1) || duration.is_zero() {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{} µs", duration.as_micros())
+    }
+}
+
+fn truncate(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        let kept: String = label.chars().take(max - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn entry(label: &str, group: Option<&str>, start: u64, end: u64, outcome: Outcome) -> Entry {
+        Entry {
+            label: label.into(),
+            group: group.map(Into::into),
+            start: ms(start),
+            end: Some(ms(end)),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn draws_the_user_profile_shape_exactly() {
+        let chart = Chart::new(vec![
+            entry("user", None, 0, 800, Outcome::Ok),
+            entry("posts", None, 800, 2000, Outcome::Ok),
+            entry("comments[1]", Some("comments"), 2000, 2600, Outcome::Ok),
+            entry("likes[1]", Some("likes"), 2000, 2400, Outcome::Error),
+        ])
+        .width(26)
+        .ascii(true);
+        let expected = [
+            "             0 ms  600 ms 1.30 s  2.60 s",
+            "             +-----+------+-----+------+",
+            "user         ########                    800 ms  ok",
+            "posts                ############        1.20 s  ok",
+            "comments[1]                      ######  600 ms  ok",
+            "likes[1]                         xxxx    400 ms  error",
+            "# ok  x error  ~ timed out  - cancelled",
+            "total 2.60 s",
+            "",
+        ]
+        .join("\n");
+        assert_eq!(chart.to_string(), expected);
+    }
+
+    #[test]
+    fn summarizes_large_groups_with_branches_in_flight() {
+        // 20 branches, 5 at a time, 100 ms each: four waves.
+        let entries: Vec<Entry> = (0..20)
+            .map(|i| {
+                entry(
+                    &format!("likes[{i}]"),
+                    Some("likes"),
+                    (i / 5) * 100,
+                    (i / 5) * 100 + 100,
+                    Outcome::Ok,
+                )
+            })
+            .collect();
+        let text = Chart::new(entries)
+            .width(8)
+            .group_limit(8)
+            .ascii(true)
+            .to_string();
+        let row = text
+            .lines()
+            .find(|line| line.starts_with("likes x20"))
+            .expect("a summary row");
+        assert!(row.contains("88888888"), "{row}");
+        assert!(
+            row.ends_with("20 branches: 20 ok; p50 100 ms, max 100 ms; at most 5 at once"),
+            "{row}"
+        );
+        assert!(text.contains("1…8 branches in flight"));
+        assert!(!text.contains("likes[3]"));
+    }
+
+    #[test]
+    fn small_groups_keep_one_row_per_branch() {
+        let entries = vec![
+            entry("a[0]", Some("a"), 0, 10, Outcome::Ok),
+            entry("a[1]", Some("a"), 0, 20, Outcome::Cancelled),
+        ];
+        let text = Chart::new(entries).ascii(true).to_string();
+        assert!(text.contains("a[0]") && text.contains("a[1]"));
+        assert!(text.contains("cancelled"));
+    }
+
+    #[test]
+    fn long_labels_are_truncated_and_unicode_is_the_default() {
+        let long = "x".repeat(50);
+        let text = Chart::new(vec![entry(&long, None, 0, 5, Outcome::TimedOut)]).to_string();
+        assert!(text.contains(&format!("{}…", "x".repeat(31))));
+        assert!(text.contains('░'));
+    }
+
+    #[test]
+    fn peak_counts_overlap_not_back_to_back() {
+        let a = entry("a", None, 0, 10, Outcome::Ok);
+        let b = entry("b", None, 10, 20, Outcome::Ok);
+        let c = entry("c", None, 5, 15, Outcome::Ok);
+        assert_eq!(peak_in_flight(&[&a, &b]), 1);
+        assert_eq!(peak_in_flight(&[&a, &b, &c]), 2);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(ms(812)), "812 ms");
+        assert_eq!(format_duration(ms(2610)), "2.61 s");
+        assert_eq!(format_duration(Duration::from_micros(450)), "450 µs");
+        assert_eq!(format_duration(Duration::ZERO), "0 ms");
+    }
+}

@@ -1,0 +1,142 @@
+use std::fmt;
+use std::time::Duration;
+
+/// One recorded step or branch: plain data, times relative to the
+/// timeline's start.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::timeline::{Entry, Outcome};
+///
+/// let entry = Entry {
+///     label: "GET /user".into(),
+///     group: None,
+///     start: Duration::ZERO,
+///     end: Some(Duration::from_millis(800)),
+///     outcome: Outcome::Ok,
+/// };
+/// assert_eq!(entry.duration(), Some(Duration::from_millis(800)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// What was recorded, e.g. `GET /user` or `comments[3]`.
+    pub label: String,
+    /// The fan-out this is one branch of (`comments`), `None` for a step.
+    pub group: Option<String>,
+    /// When it was first polled, since the timeline started.
+    pub start: Duration,
+    /// When it finished or was dropped; `None` while it runs.
+    pub end: Option<Duration>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    /// How long it ran, once it has ended.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::timeline::{Entry, Outcome};
+    /// let running = Entry { label: "x".into(), group: None, start: Duration::ZERO, end: None, outcome: Outcome::Running };
+    /// assert_eq!(running.duration(), None);
+    /// ```
+    pub fn duration(&self) -> Option<Duration> {
+        self.end.map(|end| end.saturating_sub(self.start))
+    }
+}
+
+/// How a recorded step ended.
+///
+/// ```
+/// use orchestrate::timeline::Outcome;
+///
+/// assert_eq!(Outcome::TimedOut.to_string(), "timed out");
+/// assert!(Outcome::Error.is_failure() && !Outcome::Ok.is_failure());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Still running.
+    Running,
+    /// Finished successfully.
+    Ok,
+    /// Finished with an error.
+    Error,
+    /// Finished with an error after a timeout inside it fired.
+    TimedOut,
+    /// Dropped before it finished (fail-fast, a race lost, a limit hit).
+    Cancelled,
+}
+
+impl Outcome {
+    /// Whether the step failed (error or timed out).
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Outcome;
+    /// assert!(Outcome::TimedOut.is_failure());
+    /// assert!(!Outcome::Cancelled.is_failure());
+    /// ```
+    pub fn is_failure(self) -> bool {
+        matches!(self, Outcome::Error | Outcome::TimedOut)
+    }
+
+    /// The word used in charts and reports.
+    ///
+    /// ```
+    /// # use orchestrate::timeline::Outcome;
+    /// assert_eq!(Outcome::Cancelled.as_str(), "cancelled");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::TimedOut => "timed out",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a recorded output counts as a success: implemented for `Result`
+/// (`Err` is a failure), `Option` (`None` is), `bool` (`false` is) and `()`.
+/// Implement it for your own output types to record them.
+///
+/// ```
+/// use orchestrate::timeline::Classify;
+///
+/// assert!(Ok::<u8, ()>(1).succeeded());
+/// assert!(!None::<u8>.succeeded());
+/// ```
+pub trait Classify {
+    /// `true` for a success.
+    fn succeeded(&self) -> bool;
+}
+
+impl<T, E> Classify for Result<T, E> {
+    fn succeeded(&self) -> bool {
+        self.is_ok()
+    }
+}
+
+impl<T> Classify for Option<T> {
+    fn succeeded(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl Classify for bool {
+    fn succeeded(&self) -> bool {
+        *self
+    }
+}
+
+impl Classify for () {
+    fn succeeded(&self) -> bool {
+        true
+    }
+}
