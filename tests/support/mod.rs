@@ -267,8 +267,8 @@ impl<T> Future for Remote<T> {
             let mut state = lock(&self.state);
             state.polls += 1;
             if let Some(value) = state.value.take() {
+                // The waker is kept, so that a test can wake it after the end.
                 state.completed = true;
-                state.waker = None;
                 drop(state);
                 self.done = true;
                 self.log.push(Event::Completed(id));
