@@ -79,11 +79,11 @@ mod macros;
 
 pub use orchestrate_core::timeline;
 pub use orchestrate_core::{
-    AllFailed, CatchPanic, Deadline, Elapsed, Fallible, FirstOk, Panicked, Parallel, Race, Settled,
-    Sleep, Timeout, TimeoutExt, catch_panic, first_ok, parallel, race, settled, sleep, sleep_until,
-    timeout,
+    AllFailed, Backoff, CatchPanic, Deadline, Delays, Elapsed, Fallible, FirstOk, Panicked,
+    Parallel, Race, Retry, Settled, Sleep, Timeout, TimeoutExt, catch_panic, first_ok, parallel,
+    race, retry, settled, sleep, sleep_until, testing, timeout, timer,
 };
-pub use orchestrate_macros::timeout;
+pub use orchestrate_macros::{retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
 /// combinators, [`Deadline`], [`Elapsed`] and the [`.timeout()`](TimeoutExt::timeout)
@@ -100,7 +100,8 @@ pub use orchestrate_macros::timeout;
 /// ```
 pub mod prelude {
     pub use crate::{
-        AllFailed, Deadline, Elapsed, TimeoutExt, first_ok, parallel, race, settled, timeout,
+        AllFailed, Backoff, Deadline, Elapsed, TimeoutExt, first_ok, parallel, race, retry,
+        settled, timeout,
     };
 }
 

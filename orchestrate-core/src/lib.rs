@@ -7,6 +7,7 @@
 mod all_failed;
 mod catch_panic;
 mod collection;
+mod retry;
 mod time;
 pub mod timeline;
 
@@ -18,4 +19,7 @@ pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
     Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
 };
-pub use time::{Deadline, Elapsed, Sleep, Timeout, TimeoutExt, sleep, sleep_until, timeout};
+pub use retry::{Backoff, Delays, Retry, retry};
+pub use time::{
+    Deadline, Elapsed, Sleep, Timeout, TimeoutExt, sleep, sleep_until, testing, timeout, timer,
+};

@@ -3,11 +3,14 @@
 //! through the facade's `parallel!`, `settled!`, `race!` and `first_ok!`, which
 //! pass it their own path so expansions work under a renamed dependency.
 //!
-//! Layout: `timeout/` (args → item → expand) and `join/` (input → expand);
+//! Layout: `timeout/` and `retry/` (args → expand, over the shared `item.rs`)
+//! and `join/` (input → expand);
 //! every error is a `syn::Error` on the offending tokens, never a panic.
 
 mod errors;
+mod item;
 mod join;
+mod retry;
 mod timeout;
 
 use proc_macro::TokenStream;
@@ -54,6 +57,76 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
     timeout::attribute(args.into(), item.into()).into()
+}
+
+/// Retries an `async fn` that returns `Result`, in any runtime.
+///
+/// `#[retry(times = N)]` runs the body at most `N` times (the first run
+/// included) until it returns `Ok`, waiting between attempts as the backoff
+/// says; once the attempts are spent it returns the last `Err`. The signature
+/// stays exactly as written. Each attempt re-runs the body in place, borrowing
+/// the arguments, so methods on `&mut self` are retried as they are (a body
+/// that consumes an argument by value must clone it).
+///
+/// | option | meaning | default |
+/// | --- | --- | --- |
+/// | `times = 3` | the most runs in all (a positive literal or a `u32` constant) | required |
+/// | `backoff = none` | retry at once | |
+/// | `backoff = constant(ms = 200, jitter = 0.5)` | the same wait each time | |
+/// | `backoff = exponential(ms = 100, max_ms = 5000, factor = 2.0, jitter = 0.5)` | waits that grow `factor` times, capped at `max_ms` | `exponential(ms = 100)` |
+/// | `backoff = fibonacci(secs = 1, max_secs = 30)` | waits that grow like the Fibonacci numbers | |
+/// | `total_ms = N` / `total_secs = N` | no retry starts after this much time since the first attempt | no limit |
+/// | `when = is_transient` | which errors are retried: a `fn(&E) -> bool` or a closure | every error |
+/// | `notify = log_retry` | called as `notify(&error, delay)` on each failed attempt that is retried | nothing |
+/// | `policy = expr` | any [`orchestrate::Backoff`](https://docs.rs/orchestrate/latest/orchestrate/struct.Backoff.html) instead of `times`/`backoff`/`total_*` | |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency | `::orchestrate` |
+///
+/// Durations take `ms` or `secs`; `jitter` is the fraction of each delay left
+/// to chance, from 0.0 to 1.0. A deadline in scope
+/// ([`Deadline::run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Deadline.html#method.run))
+/// stops retries that would outlast it.
+///
+/// # With `#[timeout]`
+///
+/// They compose like decorators, the outer one written first:
+///
+/// - `#[retry(…)]` above `#[timeout(…)]`: each attempt gets the time limit;
+///   an attempt that runs out fails with `E::from(elapsed)` and is retried
+///   like any other error (unless `when` says otherwise).
+/// - `#[timeout(…)]` above `#[retry(…)]`: the limit covers the whole call,
+///   every attempt and wait included.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{retry, timeout, Elapsed};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError { Busy, TimedOut }
+/// impl From<Elapsed> for ApiError {
+///     fn from(_: Elapsed) -> Self { ApiError::TimedOut }
+/// }
+///
+/// struct Client { calls: u32 }
+///
+/// impl Client {
+///     #[timeout(secs = 5)]                                  // the whole call
+///     #[retry(times = 4, backoff = exponential(ms = 1, max_ms = 10),
+///             when = |e| *e == ApiError::Busy)]
+///     #[timeout(ms = 500)]                                  // each attempt
+///     async fn fetch(&mut self) -> Result<u32, ApiError> {
+///         self.calls += 1;
+///         if self.calls < 3 { Err(ApiError::Busy) } else { Ok(self.calls) }
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut client = Client { calls: 0 };
+/// assert_eq!(client.fetch().await, Ok(3));
+/// # });
+/// ```
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry::attribute(args.into(), item.into()).into()
 }
 
 /// The engine of `orchestrate::parallel!`; call that instead.

@@ -4,11 +4,13 @@
 
 mod branch;
 mod checks;
+mod retry;
 
 pub use branch::Branch;
 pub use checks::*;
+pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet};
 
-pub use crate::{AllFailed, timeout};
+pub use crate::{AllFailed, Backoff, sleep, timeout};
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;
 pub use core::option::Option::{self, None, Some};

@@ -1,10 +1,11 @@
-//! The one place the core reads the time, so a later clock (a virtual one in
-//! tests) only has to change this file.
+//! The one place the core reads the time: through the current timer backend,
+//! so that a virtual clock in scope is seen by deadlines, timeouts, sleeps and
+//! retries alike.
 
 use std::time::Instant;
 
 /// The current instant of the clock the core's timers run on.
 #[inline]
 pub(crate) fn now() -> Instant {
-    Instant::now()
+    super::timer::now()
 }

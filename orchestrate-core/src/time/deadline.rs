@@ -1,3 +1,4 @@
+use std::cell::Cell;
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,20 @@ use super::timeout::{Limit, Timeout};
 /// A budget too large for the clock (such as `Duration::MAX`) never runs out. A
 /// deadline already in the past still lets a ready future win, because the
 /// future is polled before the clock is read.
+///
+/// # Nested work
+///
+/// While a future runs under [`run`](Deadline::run), the deadline is *in
+/// scope* for everything that future awaits, however deeply nested: every
+/// [`timeout`](crate::timeout()), `#[timeout]` fn, nested deadline and retry
+/// inside it gives up by the tighter of its own limit and this deadline,
+/// without the deadline being passed down by hand. A `#[timeout(ms = 2000)]`
+/// fn called with 300 ms left gives up after 300 ms and returns its own
+/// `Err(E::from(elapsed))`, where the `Elapsed` names this deadline's budget.
+/// [`Deadline::current`] reads the deadline in scope.
+///
+/// Like the [timer backend](crate::timer), the scope follows the future, on
+/// any executor, but not into futures spawned from inside it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -38,7 +53,51 @@ pub struct Deadline {
     budget: Duration,
 }
 
+thread_local! {
+    /// The tightest deadline whose `run` is being polled on this thread.
+    static CURRENT: Cell<Option<Deadline>> = const { Cell::new(None) };
+}
+
 impl Deadline {
+    pub(crate) fn from_parts(instant: Option<Instant>, budget: Duration) -> Self {
+        Deadline { instant, budget }
+    }
+
+    /// The deadline in scope: the tightest of the deadlines whose
+    /// [`run`](Deadline::run) is driving the code that calls this, `None`
+    /// outside any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::Deadline;
+    ///
+    /// async fn step() -> Option<Duration> {
+    ///     Deadline::current().map(|deadline| deadline.budget())
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(step().await, None);
+    /// let outer = Deadline::after(Duration::from_secs(5));
+    /// let inner = Deadline::after(Duration::from_secs(1));
+    /// // Nested deadlines: the tighter one is in scope.
+    /// let budget = outer.run(inner.run(step())).await;
+    /// assert_eq!(budget, Ok(Ok(Some(Duration::from_secs(1)))));
+    /// # });
+    /// ```
+    pub fn current() -> Option<Deadline> {
+        CURRENT.try_with(Cell::get).ok().flatten()
+    }
+
+    /// Whether `self` comes before `other` (a deadline that never comes is
+    /// after every other).
+    fn is_before(&self, other: &Deadline) -> bool {
+        match (self.instant, other.instant) {
+            (Some(mine), Some(theirs)) => mine < theirs,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
     /// A deadline `budget` from now.
     ///
     /// ```
@@ -123,7 +182,9 @@ impl Deadline {
     }
 
     /// Runs `future` until the deadline. Output: `Result<F::Output, Elapsed>`.
-    /// Several `run`s of one deadline may be alive at once.
+    /// Several `run`s of one deadline may be alive at once. While `future` is
+    /// polled, the deadline is in scope for the work nested in it (see
+    /// [Nested work](Deadline#nested-work)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -150,5 +211,37 @@ impl Deadline {
 impl From<Instant> for Deadline {
     fn from(instant: Instant) -> Self {
         Deadline::at(instant)
+    }
+}
+
+/// Puts a deadline in scope for one poll (the tighter of it and the one
+/// already in scope); restores the outer one when dropped.
+pub(crate) struct DeadlineScope {
+    outer: Option<Deadline>,
+}
+
+impl DeadlineScope {
+    #[inline]
+    pub(crate) fn enter(deadline: Deadline) -> Self {
+        let outer = CURRENT
+            .try_with(|current| {
+                let outer = current.get();
+                let tightest = match outer {
+                    Some(outer) if !deadline.is_before(&outer) => outer,
+                    _ => deadline,
+                };
+                current.set(Some(tightest));
+                outer
+            })
+            .ok()
+            .flatten();
+        DeadlineScope { outer }
+    }
+}
+
+impl Drop for DeadlineScope {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|current| current.set(self.outer));
     }
 }

@@ -1,4 +1,4 @@
-//! Time: timeouts, deadlines and sleeping, on an executor-neutral timer.
+//! Time: timeouts, deadlines and sleeping, on a swappable timer backend.
 
 mod clock;
 mod deadline;
@@ -6,10 +6,29 @@ mod elapsed;
 mod ext;
 mod sleep;
 mod timeout;
-mod timer;
+pub mod timer;
+#[cfg(feature = "test-util")]
+mod virtual_clock;
 
 pub use deadline::Deadline;
 pub use elapsed::Elapsed;
 pub use ext::TimeoutExt;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout};
+
+/// Test utilities for time (feature `test-util`): a [`VirtualClock`] that
+/// timeouts, deadlines, sleeps and retries run on, in any runtime, without
+/// waiting for real time.
+///
+/// Enable it for tests only:
+///
+/// ```toml
+/// [dev-dependencies]
+/// orchestrate = { version = "…", features = ["test-util"] }
+/// ```
+///
+/// Without the feature this module is empty.
+pub mod testing {
+    #[cfg(feature = "test-util")]
+    pub use super::virtual_clock::{VirtualClock, VirtualScope};
+}

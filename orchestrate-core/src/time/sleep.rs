@@ -4,9 +4,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::clock;
-use super::timer::Timer;
+use super::timer::{self, TimerFuture};
 
-/// Waits for `duration`, in any executor, on the crate's timer backend.
+/// Waits for `duration`, in any executor, on the current
+/// [timer backend](crate::timer) (a virtual clock's time in tests).
 ///
 /// Like every future here it is lazy: the wait starts at the first poll.
 /// A zero duration is ready at once without arming a timer.
@@ -68,7 +69,7 @@ enum Wake {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     wake: Wake,
-    timer: Option<Timer>,
+    timer: Option<TimerFuture>,
 }
 
 impl Future for Sleep {
@@ -79,17 +80,23 @@ impl Future for Sleep {
         let timer = match &mut self.timer {
             Some(timer) => timer,
             none => {
-                let left = match wake {
-                    Wake::After(duration) => duration,
-                    Wake::At(deadline) => deadline.saturating_duration_since(clock::now()),
+                let armed = match wake {
+                    Wake::After(duration) if duration.is_zero() => None,
+                    // Beyond the clock's range: never.
+                    Wake::After(duration) => Some(timer::timer_after(duration)),
+                    Wake::At(deadline) if deadline <= clock::now() => None,
+                    Wake::At(deadline) => Some(Some(timer::timer_at(deadline))),
                 };
-                if left.is_zero() {
-                    self.wake = Wake::After(Duration::ZERO);
-                    return Poll::Ready(());
+                match armed {
+                    None => {
+                        self.wake = Wake::After(Duration::ZERO);
+                        return Poll::Ready(());
+                    }
+                    Some(None) => return Poll::Pending,
+                    Some(Some(timer)) => none.insert(timer),
                 }
-                none.insert(Timer::after(left))
             }
         };
-        timer.poll_fired(cx)
+        Pin::new(timer).poll(cx)
     }
 }

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use super::Elapsed;
-use super::clock;
-use super::timer::Timer;
+use super::deadline::DeadlineScope;
+use super::timer::{self, TimerFuture};
+use super::{Deadline, Elapsed, clock};
 
 /// Runs `future` for at most `limit`.
 ///
@@ -20,6 +20,12 @@ use super::timer::Timer;
 ///   that is ready at once is never reported as timed out, even under
 ///   [`Duration::ZERO`], and it never arms a timer or allocates.
 /// - A limit too large for the clock (such as [`Duration::MAX`]) never fires.
+/// - Under a [`Deadline`](crate::Deadline) (inside [`Deadline::run`](crate::Deadline::run)),
+///   the tighter of the two wins: a 2 s timeout with 300 ms left of the
+///   deadline gives up after 300 ms, with an [`Elapsed`] that names the
+///   deadline's budget.
+/// - The timer comes from the current [backend](crate::timer), read when the
+///   timer is armed.
 ///
 /// The method form is [`TimeoutExt::timeout`](crate::TimeoutExt::timeout); the
 /// attribute form is `#[orchestrate::timeout(ms = …)]`.
@@ -60,19 +66,62 @@ impl Limit {
         }
     }
 
-    /// Reads the clock (only deadlines need it) and arms what the limit asks for.
-    fn arm(self) -> TimerState {
-        match self {
-            Limit::After(limit) if limit.is_zero() => TimerState::Expired,
-            Limit::After(limit) => TimerState::Armed(Timer::after(limit)),
+    /// Reads the clock and arms what the limit asks for. When the deadline
+    /// in scope is tighter, it becomes the limit.
+    fn arm(&mut self) -> TimerState {
+        let scoped = Deadline::current();
+        if let Limit::After(limit) = *self {
+            if limit.is_zero() {
+                return TimerState::Expired;
+            }
+            let Some(scoped) = scoped else {
+                // The common case: no clock read of our own.
+                return timer::timer_after(limit).map_or(TimerState::Never, TimerState::Armed);
+            };
+            *self = Limit::At {
+                deadline: clock::now().checked_add(limit),
+                budget: limit,
+            };
+            self.tighten(scoped);
+        } else if let Some(scoped) = scoped {
+            self.tighten(scoped);
+        }
+        match *self {
             Limit::At { deadline: None, .. } => TimerState::Never,
             Limit::At {
                 deadline: Some(deadline),
                 ..
             } => match deadline.checked_duration_since(clock::now()) {
-                Some(left) if !left.is_zero() => TimerState::Armed(Timer::after(left)),
+                Some(left) if !left.is_zero() => TimerState::Armed(timer::timer_at(deadline)),
                 _ => TimerState::Expired,
             },
+            Limit::After(_) => unreachable!("turned into a deadline above"),
+        }
+    }
+
+    /// Becomes `scoped` if that comes first.
+    fn tighten(&mut self, scoped: Deadline) {
+        let Limit::At { deadline, .. } = *self else {
+            return;
+        };
+        let earlier = match (scoped.instant(), deadline) {
+            (Some(theirs), Some(ours)) => theirs < ours,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier {
+            *self = Limit::At {
+                deadline: scoped.instant(),
+                budget: scoped.budget(),
+            };
+        }
+    }
+
+    /// The deadline to put in scope while the inner future is polled.
+    fn scope(self) -> Option<Deadline> {
+        match self {
+            Limit::After(_) => None,
+            Limit::At { deadline, budget } => Some(Deadline::from_parts(deadline, budget)),
         }
     }
 }
@@ -81,7 +130,7 @@ impl Limit {
 enum TimerState {
     /// Not polled to `Pending` yet: no clock read, no timer.
     Unarmed,
-    Armed(Timer),
+    Armed(TimerFuture),
     /// The limit had passed by the time it was armed.
     Expired,
     /// The limit lies beyond the clock's range.
@@ -161,7 +210,13 @@ impl<F: Future> Future for Timeout<F> {
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("`Timeout` polled after completion");
         };
-        if let Poll::Ready(output) = future.poll(cx) {
+        let polled = {
+            // A deadline bounds the work nested in it: timeouts armed inside
+            // see it and give up by it.
+            let _scope = this.limit.scope().map(DeadlineScope::enter);
+            future.poll(cx)
+        };
+        if let Poll::Ready(output) = polled {
             this.future.set(None);
             return Poll::Ready(Ok(output));
         }
@@ -169,7 +224,7 @@ impl<F: Future> Future for Timeout<F> {
             *this.timer = this.limit.arm();
         }
         let fired = match this.timer {
-            TimerState::Armed(timer) => timer.poll_fired(cx).is_ready(),
+            TimerState::Armed(timer) => Pin::new(timer).poll(cx).is_ready(),
             TimerState::Expired => true,
             TimerState::Never | TimerState::Unarmed => false,
         };

@@ -4,14 +4,13 @@
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::visit_mut::{self, VisitMut};
-use syn::{Type, TypeInfer};
+use syn::visit_mut::VisitMut;
 
 use super::args::TimeoutArgs;
-use super::item::{Body, FnItem, Shape};
+use crate::item::{Body, FnItem, ImplTraitToInfer, Shape, typed_block};
 
 pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStream> {
-    let shape = item.shape()?;
+    let shape = item.shape("timeout")?;
     let Some(output) = item.output(&shape) else {
         return Err(syn::Error::new(
             item.sig.paren_token.span.close(),
@@ -70,38 +69,4 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
             #new_body
         }
     })
-}
-
-/// `{ body }` whose value is pinned to the return type early, so that `?`
-/// and `return` in the body infer their types as in the original fn.
-fn typed_block(output: &Type, stmts: &TokenStream, span: Span) -> Group {
-    let ret = Ident::new("__orchestrate_ret", Span::mixed_site());
-    let tokens = quote! {
-        if let ::core::option::Option::Some(#ret) = ::core::option::Option::None::<#output> {
-            #[allow(unreachable_code)]
-            return #ret;
-        }
-        let #ret: #output = { #stmts };
-        #[allow(unreachable_code)]
-        #ret
-    };
-    let mut group = Group::new(Delimiter::Brace, tokens);
-    group.set_span(span);
-    group
-}
-
-/// Replaces `impl Trait` with `_`.
-struct ImplTraitToInfer;
-
-impl VisitMut for ImplTraitToInfer {
-    fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::ImplTrait(impl_trait) = ty {
-            *ty = Type::Infer(TypeInfer {
-                attrs: Vec::new(),
-                underscore_token: syn::Token![_](impl_trait.impl_token.span),
-            });
-        } else {
-            visit_mut::visit_type_mut(self, ty);
-        }
-    }
 }

@@ -2,19 +2,25 @@
 //! On any error the item is emitted unchanged next to the error, so the rest
 //! of the crate still compiles against it and no follow-on errors appear.
 
-mod args;
+pub(crate) mod args;
 mod expand;
-mod item;
 
 use proc_macro2::TokenStream;
 
 use crate::errors::Errors;
+use crate::item::FnItem;
 
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+    let raw_args = args.clone();
     let args = args::parse(args);
-    let parsed = syn::parse2::<item::FnItem>(item.clone());
+    let parsed = FnItem::parse("timeout", item.clone());
     let expanded = if let (Ok(args), Ok(parsed)) = (&args, &parsed) {
-        expand::expand(args, parsed)
+        // Above a `#[retry]`: the limit is for the whole retried call, which
+        // only the retry expansion can wrap; hand it over.
+        match crate::retry::take_overall_timeout(parsed, &raw_args) {
+            Some(forwarded) => Ok(forwarded),
+            None => expand::expand(args, parsed),
+        }
     } else {
         let mut errors = Errors::default();
         for error in [args.err(), parsed.err()].into_iter().flatten() {

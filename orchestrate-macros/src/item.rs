@@ -1,11 +1,14 @@
-//! The item under `#[timeout]`: an `async fn` (free, method, trait default
-//! or impl item), or the `fn` that `#[async_trait]` rewrote one into.
+//! The item under `#[timeout]` and `#[retry]`: an `async fn` (free, method,
+//! trait default or impl item), or the `fn` that `#[async_trait]` rewrote one
+//! into; and the helpers both attributes use to rewrap its body.
 
-use proc_macro2::TokenStream;
-use syn::parse::{Parse, ParseStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::quote;
+use syn::parse::{ParseStream, Parser};
+use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Attribute, GenericArgument, PathArguments, ReturnType, Signature, Token, Type, TypeParamBound,
-    Visibility, braced, token,
+    Attribute, GenericArgument, PathArguments, ReturnType, Signature, Token, Type, TypeInfer,
+    TypeParamBound, Visibility, braced, token,
 };
 
 pub(crate) struct FnItem {
@@ -31,19 +34,26 @@ pub(crate) enum Shape {
     BoxedFuture,
 }
 
-impl Parse for FnItem {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+impl FnItem {
+    /// Parses the item under `#[attr]`; errors name the attribute.
+    pub(crate) fn parse(attr: &'static str, tokens: TokenStream) -> syn::Result<Self> {
+        (|input: ParseStream<'_>| Self::parse_as(attr, input)).parse2(tokens)
+    }
+
+    fn parse_as(attr: &'static str, input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         if !starts_fn(input) {
-            return Err(not_a_fn(input));
+            return Err(not_a_fn(attr, input));
         }
         let sig: Signature = input.parse()?;
         if input.peek(Token![;]) {
             return Err(syn::Error::new_spanned(
                 &sig,
-                "`#[timeout]` wraps a fn's body, and this declaration has none; \
-                 put `#[timeout]` on the `async fn` that implements it",
+                format!(
+                    "`#[{attr}]` wraps a fn's body, and this declaration has none; \
+                     put `#[{attr}]` on the `async fn` that implements it"
+                ),
             ));
         }
         let content;
@@ -65,7 +75,7 @@ impl Parse for FnItem {
 
 impl FnItem {
     /// The shape of the fn, or an error on its `fn` token if it is neither.
-    pub(crate) fn shape(&self) -> syn::Result<Shape> {
+    pub(crate) fn shape(&self, attr: &str) -> syn::Result<Shape> {
         if self.sig.asyncness.is_some() {
             Ok(Shape::AsyncFn)
         } else if boxed_future_output(&self.sig.output).is_some() {
@@ -73,7 +83,7 @@ impl FnItem {
         } else {
             Err(syn::Error::new_spanned(
                 self.sig.fn_token,
-                "`#[timeout]` goes on an `async fn`; add `async` before `fn`",
+                format!("`#[{attr}]` goes on an `async fn`; add `async` before `fn`"),
             ))
         }
     }
@@ -100,7 +110,7 @@ fn starts_fn(input: ParseStream<'_>) -> bool {
 }
 
 /// "`#[timeout]` goes on an `async fn`, not on a struct", on the item's keyword.
-fn not_a_fn(input: ParseStream<'_>) -> syn::Error {
+fn not_a_fn(attr: &str, input: ParseStream<'_>) -> syn::Error {
     let found = input
         .cursor()
         .token_tree()
@@ -115,7 +125,11 @@ fn not_a_fn(input: ParseStream<'_>) -> syn::Error {
     syn::Error::new(
         span,
         format!(
-            "`#[timeout]` goes on an `async fn`, not on a {what}; to time out an expression, use `orchestrate::timeout(duration, future)`"
+            "`#[{attr}]` goes on an `async fn`, not on a {what}; {}",
+            match attr {
+                "retry" => "to retry an expression, use `orchestrate::retry(policy, || future)`",
+                _ => "to time out an expression, use `orchestrate::timeout(duration, future)`",
+            }
         ),
     )
 }
@@ -154,5 +168,39 @@ fn single_generic<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     match args.args.first()? {
         GenericArgument::Type(inner) => Some(inner),
         _ => None,
+    }
+}
+
+/// `{ body }` whose value is pinned to the return type early, so that `?`
+/// and `return` in the body infer their types as in the original fn.
+pub(crate) fn typed_block(output: &Type, stmts: &TokenStream, span: Span) -> Group {
+    let ret = Ident::new("__orchestrate_ret", Span::mixed_site());
+    let tokens = quote! {
+        if let ::core::option::Option::Some(#ret) = ::core::option::Option::None::<#output> {
+            #[allow(unreachable_code)]
+            return #ret;
+        }
+        let #ret: #output = { #stmts };
+        #[allow(unreachable_code)]
+        #ret
+    };
+    let mut group = Group::new(Delimiter::Brace, tokens);
+    group.set_span(span);
+    group
+}
+
+/// Replaces `impl Trait` with `_`.
+pub(crate) struct ImplTraitToInfer;
+
+impl VisitMut for ImplTraitToInfer {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(impl_trait) = ty {
+            *ty = Type::Infer(TypeInfer {
+                attrs: Vec::new(),
+                underscore_token: syn::Token![_](impl_trait.impl_token.span),
+            });
+        } else {
+            visit_mut::visit_type_mut(self, ty);
+        }
     }
 }

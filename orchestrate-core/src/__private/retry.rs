@@ -1,0 +1,79 @@
+//! Support for `#[retry]`'s expansion: the loop's state, and the check that
+//! the fn returns a `Result`, reported on its return type.
+
+use std::time::Duration;
+
+use crate::Backoff;
+use crate::retry::Attempts;
+
+/// The state of one call's retry loop.
+#[derive(Debug)]
+pub struct RetryLoop {
+    attempts: Attempts,
+}
+
+impl RetryLoop {
+    /// A loop under `policy`.
+    #[inline]
+    pub fn new(policy: Backoff) -> Self {
+        RetryLoop {
+            attempts: Attempts::new(policy),
+        }
+    }
+
+    /// Called as each attempt begins.
+    #[inline]
+    pub fn begin(&mut self) {
+        self.attempts.begin();
+    }
+
+    /// After an attempt that returned `output`: `None` to return it, or the
+    /// wait before the next attempt.
+    #[inline]
+    pub fn next<O, W, N>(&mut self, output: &O, mut when: W, mut notify: N) -> Option<Duration>
+    where
+        O: RetryOutput,
+        W: FnMut(&O::Error) -> bool,
+        N: FnMut(&O::Error, Duration),
+    {
+        let error = output.failure()?;
+        if !when(error) {
+            return None;
+        }
+        let delay = self.attempts.next_delay(|planned| planned)?;
+        notify(error, delay);
+        Some(delay)
+    }
+}
+
+/// The return type of a `#[retry]` fn: a `Result`, whose `Err` is retried.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` needs the fn to return `Result<T, E>`, not `{Self}`",
+    label = "`#[retry]` retries the calls that return `Err`, so this must be a `Result`",
+    note = "for example `-> Result<User, ApiError>` or `-> std::io::Result<T>`"
+)]
+pub trait RetryOutput {
+    /// `E`.
+    type Error;
+    /// The error, if the attempt failed.
+    fn failure(&self) -> Option<&Self::Error>;
+}
+
+impl<T, E> RetryOutput for Result<T, E> {
+    type Error = E;
+
+    #[inline]
+    fn failure(&self) -> Option<&E> {
+        self.as_ref().err()
+    }
+}
+
+/// `when = …` and `notify = …` when not given.
+#[inline]
+pub fn retry_any<E>(_: &E) -> bool {
+    true
+}
+
+/// `notify = …` when not given.
+#[inline]
+pub fn retry_quiet<E>(_: &E, _: Duration) {}

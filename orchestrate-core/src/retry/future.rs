@@ -1,0 +1,262 @@
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+
+use super::backoff::{Attempts, Backoff};
+use crate::{Sleep, sleep};
+
+/// Runs `operation` until it succeeds, retrying its failures as `policy`
+/// says. Output: the first `Ok`, or the last `Err` once the policy gives up.
+///
+/// `operation` is called once per attempt and returns a fresh future each
+/// time (`|| fetch(id)`). The waits between attempts run on the current
+/// [timer backend](crate::timer) (a virtual clock in tests), and a
+/// [`Deadline`](crate::Deadline) in scope stops retries that would outlast
+/// it. Refine the future before awaiting it:
+///
+/// - [`.when(|err| …)`](Retry::when): which errors are worth retrying (all,
+///   unless set);
+/// - [`.notify(|err, delay| …)`](Retry::notify): called on each failed
+///   attempt that will be retried, before the wait (to log it);
+/// - [`.adjust(|err, delay| …)`](Retry::adjust): changes a planned wait,
+///   e.g. to honour a `Retry-After` the server sent.
+///
+/// To retry a method that borrows `&mut self`, write the loop with the
+/// `#[retry]` attribute on the method, which re-runs the body in place.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::time::Duration;
+/// use orchestrate::{retry, Backoff};
+///
+/// # futures::executor::block_on(async {
+/// let calls = Cell::new(0);
+/// let fetch = || async {
+///     calls.set(calls.get() + 1);
+///     if calls.get() < 3 { Err("busy") } else { Ok("done") }
+/// };
+/// let policy = Backoff::exponential(Duration::from_millis(1)).attempts(5);
+/// assert_eq!(retry(policy, fetch).await, Ok("done"));
+/// assert_eq!(calls.get(), 3);
+/// # });
+/// ```
+#[allow(clippy::type_complexity)] // the hooks' default types
+pub fn retry<Op, I, T, E>(
+    policy: Backoff,
+    operation: Op,
+) -> Retry<Op, I::IntoFuture, fn(&E) -> bool, fn(&E, Duration), fn(&E, Duration) -> Duration>
+where
+    Op: FnMut() -> I,
+    I: IntoFuture<Output = Result<T, E>>,
+{
+    Retry {
+        operation,
+        attempts: Attempts::new(policy),
+        when: |_| true,
+        notify: |_, _| {},
+        adjust: |_, delay| delay,
+        attempt: None,
+        wait: None,
+        done: false,
+    }
+}
+
+pin_project! {
+    /// The future of [`retry`](crate::retry()). Output: `Result<T, E>`, the
+    /// operation's. Polling it again after it completed panics with a
+    /// message naming `Retry`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{retry, Backoff};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let once = retry(Backoff::immediate(), || async { Ok::<_, ()>(1) });
+    /// assert_eq!(once.await, Ok(1));
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Retry<Op, Fut, W, N, A> {
+        operation: Op,
+        attempts: Attempts,
+        when: W,
+        notify: N,
+        adjust: A,
+        #[pin]
+        attempt: Option<Fut>,
+        wait: Option<Sleep>,
+        done: bool,
+    }
+}
+
+impl<Op, Fut, W, N, A> Retry<Op, Fut, W, N, A> {
+    /// Retries only the errors for which `retryable` returns `true`; any
+    /// other error is returned at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{retry, Backoff};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Busy, NotFound }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut calls = 0;
+    /// let out = retry(Backoff::immediate().attempts(5), || { calls += 1; async { Err::<(), _>(Error::NotFound) } })
+    ///     .when(|e| *e == Error::Busy)
+    ///     .await;
+    /// assert_eq!(out, Err(Error::NotFound));
+    /// assert_eq!(calls, 1, "not retried");
+    /// # });
+    /// ```
+    pub fn when<W2>(self, retryable: W2) -> Retry<Op, Fut, W2, N, A> {
+        Retry {
+            operation: self.operation,
+            attempts: self.attempts,
+            when: retryable,
+            notify: self.notify,
+            adjust: self.adjust,
+            attempt: self.attempt,
+            wait: self.wait,
+            done: self.done,
+        }
+    }
+
+    /// Calls `hook(&error, delay)` on each failed attempt that will be
+    /// retried after `delay`, before the wait: to log or count failures.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{retry, Backoff};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut log = Vec::new();
+    /// let out = retry(Backoff::constant(Duration::from_millis(1)), || async { Err::<(), _>("down") })
+    ///     .notify(|e, delay| log.push(format!("{e}, retrying in {delay:?}")))
+    ///     .await;
+    /// assert_eq!(out, Err("down"));
+    /// assert_eq!(log, ["down, retrying in 1ms", "down, retrying in 1ms"]);
+    /// # });
+    /// ```
+    pub fn notify<N2>(self, hook: N2) -> Retry<Op, Fut, W, N2, A> {
+        Retry {
+            operation: self.operation,
+            attempts: self.attempts,
+            when: self.when,
+            notify: hook,
+            adjust: self.adjust,
+            attempt: self.attempt,
+            wait: self.wait,
+            done: self.done,
+        }
+    }
+
+    /// Replaces each planned wait by `adjust(&error, planned)`: to wait as
+    /// long as a `Retry-After` header says, say. The adjusted wait still
+    /// counts against [`max_elapsed`](Backoff::max_elapsed) and a deadline in
+    /// scope; it is not capped by [`max_delay`](Backoff::max_delay).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{retry, Backoff};
+    ///
+    /// struct HttpError { status: u16, retry_after: Option<Duration> }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut waits = Vec::new();
+    /// let _ = retry(Backoff::exponential(Duration::from_millis(1)), || async {
+    ///         Err::<(), _>(HttpError { status: 429, retry_after: Some(Duration::from_millis(3)) })
+    ///     })
+    ///     .adjust(|e, planned| e.retry_after.unwrap_or(planned))
+    ///     .notify(|_, delay| waits.push(delay))
+    ///     .await;
+    /// assert_eq!(waits, [Duration::from_millis(3); 2]);
+    /// # });
+    /// ```
+    pub fn adjust<A2>(self, adjust: A2) -> Retry<Op, Fut, W, N, A2> {
+        Retry {
+            operation: self.operation,
+            attempts: self.attempts,
+            when: self.when,
+            notify: self.notify,
+            adjust,
+            attempt: self.attempt,
+            wait: self.wait,
+            done: self.done,
+        }
+    }
+}
+
+impl<Op, Fut, W, N, A> fmt::Debug for Retry<Op, Fut, W, N, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retry")
+            .field("attempts", &self.attempts)
+            .field("running", &self.attempt.is_some())
+            .field("waiting", &self.wait.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Op, I, Fut, T, E, W, N, A> Future for Retry<Op, Fut, W, N, A>
+where
+    Op: FnMut() -> I,
+    I: IntoFuture<IntoFuture = Fut>,
+    Fut: Future<Output = Result<T, E>>,
+    W: FnMut(&E) -> bool,
+    N: FnMut(&E, Duration),
+    A: FnMut(&E, Duration) -> Duration,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        assert!(!*this.done, "`Retry` polled after completion");
+        loop {
+            if let Some(wait) = this.wait.as_mut() {
+                if Pin::new(wait).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *this.wait = None;
+            }
+            if this.attempt.is_none() {
+                this.attempts.begin();
+                this.attempt.set(Some((this.operation)().into_future()));
+            }
+            let Some(attempt) = this.attempt.as_mut().as_pin_mut() else {
+                unreachable!("an attempt was just started");
+            };
+            let Poll::Ready(out) = attempt.poll(cx) else {
+                return Poll::Pending;
+            };
+            this.attempt.set(None);
+            let error = match out {
+                Ok(value) => {
+                    *this.done = true;
+                    return Poll::Ready(Ok(value));
+                }
+                Err(error) => error,
+            };
+            let delay = if (this.when)(&error) {
+                let adjust = &mut *this.adjust;
+                this.attempts.next_delay(|planned| adjust(&error, planned))
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                *this.done = true;
+                return Poll::Ready(Err(error));
+            };
+            (this.notify)(&error, delay);
+            if delay.is_zero() {
+                // Retry at once, but let the executor run others first.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            *this.wait = Some(sleep(delay));
+        }
+    }
+}
