@@ -93,7 +93,12 @@ pin_project! {
     }
 }
 
-impl<Op, Fut, W, N, A> Retry<Op, Fut, W, N, A> {
+impl<Op, I, Fut, T, E, W, N, A> Retry<Op, Fut, W, N, A>
+where
+    Op: FnMut() -> I,
+    I: IntoFuture<IntoFuture = Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
     /// Retries only the errors for which `retryable` returns `true`; any
     /// other error is returned at once.
     ///
@@ -113,7 +118,10 @@ impl<Op, Fut, W, N, A> Retry<Op, Fut, W, N, A> {
     /// assert_eq!(calls, 1, "not retried");
     /// # });
     /// ```
-    pub fn when<W2>(self, retryable: W2) -> Retry<Op, Fut, W2, N, A> {
+    pub fn when<W2>(self, retryable: W2) -> Retry<Op, Fut, W2, N, A>
+    where
+        W2: FnMut(&E) -> bool,
+    {
         Retry {
             operation: self.operation,
             attempts: self.attempts,
@@ -142,7 +150,10 @@ impl<Op, Fut, W, N, A> Retry<Op, Fut, W, N, A> {
     /// assert_eq!(log, ["down, retrying in 1ms", "down, retrying in 1ms"]);
     /// # });
     /// ```
-    pub fn notify<N2>(self, hook: N2) -> Retry<Op, Fut, W, N2, A> {
+    pub fn notify<N2>(self, hook: N2) -> Retry<Op, Fut, W, N2, A>
+    where
+        N2: FnMut(&E, Duration),
+    {
         Retry {
             operation: self.operation,
             attempts: self.attempts,
@@ -177,7 +188,10 @@ impl<Op, Fut, W, N, A> Retry<Op, Fut, W, N, A> {
     /// assert_eq!(waits, [Duration::from_millis(3); 2]);
     /// # });
     /// ```
-    pub fn adjust<A2>(self, adjust: A2) -> Retry<Op, Fut, W, N, A2> {
+    pub fn adjust<A2>(self, adjust: A2) -> Retry<Op, Fut, W, N, A2>
+    where
+        A2: FnMut(&E, Duration) -> Duration,
+    {
         Retry {
             operation: self.operation,
             attempts: self.attempts,

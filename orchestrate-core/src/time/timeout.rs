@@ -218,6 +218,10 @@ impl<F: Future> Future for Timeout<F> {
         };
         if let Poll::Ready(output) = polled {
             this.future.set(None);
+            // Release the timer now, not when the `Timeout` is dropped.
+            if let TimerState::Armed(_) = this.timer {
+                *this.timer = TimerState::Never;
+            }
             return Poll::Ready(Ok(output));
         }
         if let TimerState::Unarmed = this.timer {

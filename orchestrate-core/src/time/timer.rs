@@ -238,8 +238,9 @@ impl TimerBackend for FuturesTimer {
 }
 
 /// tokio's timer (feature `tokio`): the time driver of the tokio runtime the
-/// timer is armed on. Arming one outside a tokio runtime, or on a runtime
-/// built without `enable_time()`/`enable_all()`, panics (tokio's message).
+/// timer is armed on. Arming one outside a tokio runtime panics with a message
+/// naming `TokioTimer`; on a runtime built without `enable_time()` (or
+/// `enable_all()`), tokio panics with its own message.
 ///
 /// The timer is polled with tokio's cooperative budget lifted, so a timeout
 /// still fires when the future it limits has used up the task's budget
@@ -263,6 +264,11 @@ pub struct TokioTimer;
 impl TimerBackend for TokioTimer {
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
+        assert!(
+            tokio::runtime::Handle::try_current().is_ok(),
+            "`TokioTimer` armed a timer outside a tokio runtime: run this future on a tokio runtime \
+             built with `enable_time()`, or pick a backend that needs none (`FuturesTimer`, `AsyncIoTimer`)"
+        );
         let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(at));
         TimerFuture {
             inner: Inner::Tokio(Box::pin(tokio::task::unconstrained(sleep))),

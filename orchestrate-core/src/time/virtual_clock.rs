@@ -119,7 +119,8 @@ impl Inner {
 
     /// With an auto clock and every scope idle: jumps to the next timer.
     fn advance_if_idle(&self, state: &mut State) -> Vec<Waker> {
-        if !self.auto || !state.idle() {
+        // No scope left: nothing is waiting for the time to move.
+        if !self.auto || state.scopes.is_empty() || !state.idle() {
             return Vec::new();
         }
         match state.timers.keys().next() {
