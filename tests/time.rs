@@ -1,6 +1,11 @@
 //! Timeouts and deadlines under every runtime: `timeout`, `.timeout()`,
-//! `.deadline()`, `Deadline` and `Elapsed`, all on the crate's own
-//! executor-neutral timer.
+//! `.deadline()`, `Deadline` and `Elapsed`.
+//!
+//! Every timing test runs on a `VirtualClock` that jumps to the next timer
+//! when all is idle: limits are checked to the exact instant, and a test that
+//! waits for a 10 s branch to be cancelled takes microseconds of real time.
+//! The last section keeps a few tests on real time, to prove the default
+//! timer still waits for real.
 
 #[macro_use]
 mod common;
@@ -13,7 +18,13 @@ use std::time::{Duration, Instant};
 
 use common::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 use orchestrate::prelude::*;
-use orchestrate::{Sleep, Timeout, sleep, sleep_until};
+use orchestrate::testing::VirtualClock;
+use orchestrate::{Sleep, Timeout, sleep, sleep_until, timer};
+
+/// Runs `body` on a fresh auto-advancing virtual clock.
+async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {
+    VirtualClock::auto().run(body).await
+}
 
 /// A value that is `IntoFuture` but not itself a `Future`.
 struct Answer;
@@ -43,274 +54,372 @@ runtime_tests! {
     // ----------------------------------------------------------------- timeout
 
     async fn timeout_is_ok_for_a_fast_future() {
-        assert_eq!(timeout(GENEROUS, async { 42 }).await, Ok(42));
-        assert_eq!(timeout(GENEROUS, sleep(ms(10))).await, Ok(()));
-        assert_eq!(timeout(GENEROUS, Answer).await, Ok(42));
-        // Not cut short: a future well inside its limit, but not instant.
-        assert_eq!(timeout(ms(1500), sleep(ms(150))).await, Ok(()));
-        assert_eq!(sleep(ms(150)).timeout(ms(1500)).await, Ok(()));
+        on_virtual_time(async {
+            assert_eq!(timeout(GENEROUS, async { 42 }).await, Ok(42));
+            assert_eq!(timeout(GENEROUS, sleep(ms(10))).await, Ok(()));
+            assert_eq!(timeout(GENEROUS, Answer).await, Ok(42));
+            // Not cut short: a future well inside its limit, but not instant.
+            assert_eq!(timeout(ms(1500), sleep(ms(150))).await, Ok(()));
+            assert_eq!(sleep(ms(150)).timeout(ms(1500)).await, Ok(()));
+        })
+        .await;
     }
 
     async fn timeout_is_elapsed_for_a_slow_future_and_drops_it() {
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let out = timeout(ms(120), finish_after(drops.guard(), FOREVER, "never")).await;
-        let waited = start.elapsed();
-        assert_eq!(drops.dropped(), 1, "the inner future is dropped on expiry");
-        let elapsed = out.unwrap_err();
-        assert_eq!(elapsed.duration(), ms(120));
-        assert_eq!(elapsed.to_string(), "timed out after 120ms");
-        assert!(waited >= ms(120), "expired early, after {waited:?}");
-        assert!(waited < GENEROUS, "expired late, after {waited:?}");
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = timeout(ms(120), finish_after(drops.guard(), FOREVER, "never")).await;
+            let waited = timer::now() - start;
+            assert_eq!(drops.dropped(), 1, "the inner future is dropped on expiry");
+            let elapsed = out.unwrap_err();
+            assert_eq!(elapsed.duration(), ms(120));
+            assert_eq!(elapsed.to_string(), "timed out after 120ms");
+            assert_eq!(waited, ms(120), "expired at the exact limit");
+        })
+        .await;
     }
 
     async fn timeout_drops_the_inner_future_at_expiry_not_when_dropped_itself() {
-        let drops = DropCounter::new();
-        let mut limited = pin!(timeout(ms(20), finish_after(drops.guard(), FOREVER, ())));
-        assert!(limited.get_ref().is_some());
-        assert_eq!(limited.as_mut().await, Err(Elapsed::new(ms(20))));
-        // The `Timeout` is still alive here; its inner future is not.
-        assert_eq!(drops.dropped(), 1);
-        assert!(limited.get_ref().is_none());
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let mut limited = pin!(timeout(ms(20), finish_after(drops.guard(), FOREVER, ())));
+            assert!(limited.get_ref().is_some());
+            assert_eq!(limited.as_mut().await, Err(Elapsed::new(ms(20))));
+            // The `Timeout` is still alive here; its inner future is not.
+            assert_eq!(drops.dropped(), 1);
+            assert!(limited.get_ref().is_none());
+        })
+        .await;
     }
 
     async fn timeout_method_comes_with_the_prelude() {
-        assert_eq!(async { 1 }.timeout(GENEROUS).await, Ok(1));
-        let late = sleep(FOREVER).timeout(ms(20)).await;
-        assert_eq!(late, Err(Elapsed::new(ms(20))));
-        let drops = DropCounter::new();
-        let late = finish_after(drops.guard(), FOREVER, ()).timeout(ms(10)).await;
-        assert!(late.is_err());
-        assert_eq!(drops.dropped(), 1);
+        on_virtual_time(async {
+            assert_eq!(async { 1 }.timeout(GENEROUS).await, Ok(1));
+            let late = sleep(FOREVER).timeout(ms(20)).await;
+            assert_eq!(late, Err(Elapsed::new(ms(20))));
+            let drops = DropCounter::new();
+            let late = finish_after(drops.guard(), FOREVER, ()).timeout(ms(10)).await;
+            assert!(late.is_err());
+            assert_eq!(drops.dropped(), 1);
+        })
+        .await;
     }
 
     async fn a_ready_future_under_a_zero_limit_is_ok() {
-        assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
-        assert_eq!(timeout(Duration::ZERO, ready("now")).await, Ok("now"));
-        assert_eq!(async { 8 }.timeout(Duration::ZERO).await, Ok(8));
-        assert_eq!(Deadline::after(Duration::ZERO).run(async { 9 }).await, Ok(9));
-        // A zero sleep is ready at once too.
-        assert_eq!(timeout(Duration::ZERO, sleep(Duration::ZERO)).await, Ok(()));
+        on_virtual_time(async {
+            assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
+            assert_eq!(timeout(Duration::ZERO, ready("now")).await, Ok("now"));
+            assert_eq!(async { 8 }.timeout(Duration::ZERO).await, Ok(8));
+            assert_eq!(Deadline::after(Duration::ZERO).run(async { 9 }).await, Ok(9));
+            // A zero sleep is ready at once too.
+            assert_eq!(timeout(Duration::ZERO, sleep(Duration::ZERO)).await, Ok(()));
+        })
+        .await;
     }
 
     async fn a_pending_future_under_a_zero_limit_times_out_at_once() {
-        let start = Instant::now();
-        let out = timeout(Duration::ZERO, pending::<()>()).await;
-        assert_eq!(out, Err(Elapsed::new(Duration::ZERO)));
-        assert_eq!(out.unwrap_err().to_string(), "timed out after 0ms");
-        assert!(start.elapsed() < GENEROUS);
+        on_virtual_time(async {
+            let start = timer::now();
+            let out = timeout(Duration::ZERO, pending::<()>()).await;
+            assert_eq!(out, Err(Elapsed::new(Duration::ZERO)));
+            assert_eq!(out.unwrap_err().to_string(), "timed out after 0ms");
+            assert_eq!(timer::now(), start, "at once");
+        })
+        .await;
     }
 
     async fn a_timeout_clock_starts_at_its_first_poll() {
-        let limited = timeout(ms(200), sleep(ms(20)));
-        // Longer than the limit, but the timeout has not been polled yet.
-        sleep(ms(300)).await;
-        assert_eq!(limited.await, Ok(()));
+        on_virtual_time(async {
+            let limited = timeout(ms(200), sleep(ms(20)));
+            // Longer than the limit, but the timeout has not been polled yet.
+            sleep(ms(300)).await;
+            assert_eq!(limited.await, Ok(()));
+        })
+        .await;
     }
 
     async fn duration_max_never_fires_and_never_panics() {
-        assert_eq!(timeout(Duration::MAX, sleep(ms(10))).await, Ok(()));
-        assert_eq!(sleep(ms(5)).timeout(Duration::MAX).await, Ok(()));
-        assert_eq!(timeout(Duration::MAX, async { 1 }).await, Ok(1));
-        let forever = Deadline::after(Duration::MAX);
-        assert_eq!(forever.remaining(), Duration::MAX);
-        assert!(!forever.is_expired());
-        assert_eq!(forever.run(sleep(ms(10))).await, Ok(()));
-        assert_eq!(sleep(ms(5)).deadline(forever).await, Ok(()));
+        on_virtual_time(async {
+            assert_eq!(timeout(Duration::MAX, sleep(ms(10))).await, Ok(()));
+            assert_eq!(sleep(ms(5)).timeout(Duration::MAX).await, Ok(()));
+            assert_eq!(timeout(Duration::MAX, async { 1 }).await, Ok(1));
+            let forever = Deadline::after(Duration::MAX);
+            assert_eq!(forever.remaining(), Duration::MAX);
+            assert!(!forever.is_expired());
+            assert_eq!(forever.run(sleep(ms(10))).await, Ok(()));
+            assert_eq!(sleep(ms(5)).deadline(forever).await, Ok(()));
+        })
+        .await;
     }
 
     async fn a_timeout_over_a_join_drops_every_branch() {
-        let drops = DropCounter::new();
-        let out = parallel((0..40).map(|i| finish_after(drops.guard(), FOREVER, Ok::<_, ()>(i))))
-            .timeout(ms(20))
-            .await;
-        assert_eq!(out, Err(Elapsed::new(ms(20))));
-        assert_eq!(drops.dropped(), 40);
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let out = parallel((0..40).map(|i| finish_after(drops.guard(), FOREVER, Ok::<_, ()>(i))))
+                .timeout(ms(20))
+                .await;
+            assert_eq!(out, Err(Elapsed::new(ms(20))));
+            assert_eq!(drops.dropped(), 40);
+        })
+        .await;
     }
 
     async fn timeout_is_a_named_future_type() {
-        let limited: Timeout<Ready<u8>> = timeout(GENEROUS, ready(3));
-        assert_eq!(limited.await, Ok(3));
-        let unwrapped = timeout(GENEROUS, ready(4)).into_inner().expect("not finished");
-        assert_eq!(unwrapped.await, 4);
+        on_virtual_time(async {
+            let limited: Timeout<Ready<u8>> = timeout(GENEROUS, ready(3));
+            assert_eq!(limited.await, Ok(3));
+            let unwrapped = timeout(GENEROUS, ready(4)).into_inner().expect("not finished");
+            assert_eq!(unwrapped.await, 4);
+        })
+        .await;
     }
 
     #[should_panic(expected = "`Timeout` polled after completion")]
     async fn timeout_polled_after_completion_panics_naming_it() {
-        let mut limited = pin!(timeout(GENEROUS, ready(1)));
-        assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
-        let _ = poll_once(limited.as_mut()).await;
+        on_virtual_time(async {
+            let mut limited = pin!(timeout(GENEROUS, ready(1)));
+            assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
+            let _ = poll_once(limited.as_mut()).await;
+        })
+        .await;
     }
 
     // ----------------------------------------------------------------- Elapsed
 
     async fn elapsed_displays_its_limit_in_milliseconds() {
-        let cases = [
-            (Duration::from_secs(2), "timed out after 2000ms"),
-            (Duration::ZERO, "timed out after 0ms"),
-            (ms(1), "timed out after 1ms"),
-            (ms(20), "timed out after 20ms"),
-            (ms(1500), "timed out after 1500ms"),
-            (Duration::from_secs(90), "timed out after 90000ms"),
-        ];
-        for (limit, text) in cases {
-            let elapsed = Elapsed::new(limit);
-            assert_eq!(elapsed.to_string(), text);
-            assert_eq!(elapsed.duration(), limit);
-        }
-        // A real one reads the same.
-        let real = timeout(ms(15), pending::<()>()).await.unwrap_err();
-        assert_eq!(real.to_string(), "timed out after 15ms");
-        assert_eq!(real.duration(), ms(15));
+        on_virtual_time(async {
+            let cases = [
+                (Duration::from_secs(2), "timed out after 2000ms"),
+                (Duration::ZERO, "timed out after 0ms"),
+                (ms(1), "timed out after 1ms"),
+                (ms(20), "timed out after 20ms"),
+                (ms(1500), "timed out after 1500ms"),
+                (Duration::from_secs(90), "timed out after 90000ms"),
+            ];
+            for (limit, text) in cases {
+                let elapsed = Elapsed::new(limit);
+                assert_eq!(elapsed.to_string(), text);
+                assert_eq!(elapsed.duration(), limit);
+            }
+            // A real one reads the same.
+            let real = timeout(ms(15), pending::<()>()).await.unwrap_err();
+            assert_eq!(real.to_string(), "timed out after 15ms");
+            assert_eq!(real.duration(), ms(15));
+        })
+        .await;
     }
 
     async fn elapsed_has_the_promised_traits() {
-        assert_elapsed_traits::<Elapsed>();
-        let elapsed = timeout(Duration::ZERO, pending::<()>()).await.unwrap_err();
-        let copy = cloned(&elapsed);
-        assert_eq!(copy, elapsed);
-        assert_ne!(Elapsed::new(ms(1)), Elapsed::new(ms(2)));
-        assert!(format!("{elapsed:?}").contains("Elapsed"));
-        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(elapsed);
-        assert_eq!(boxed.to_string(), "timed out after 0ms");
-        // The futures are shareable too.
-        assert_send_sync::<Timeout<Sleep>>();
-        assert_send_sync::<Deadline>();
+        on_virtual_time(async {
+            assert_elapsed_traits::<Elapsed>();
+            let elapsed = timeout(Duration::ZERO, pending::<()>()).await.unwrap_err();
+            let copy = cloned(&elapsed);
+            assert_eq!(copy, elapsed);
+            assert_ne!(Elapsed::new(ms(1)), Elapsed::new(ms(2)));
+            assert!(format!("{elapsed:?}").contains("Elapsed"));
+            let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(elapsed);
+            assert_eq!(boxed.to_string(), "timed out after 0ms");
+            // The futures are shareable too.
+            assert_send_sync::<Timeout<Sleep>>();
+            assert_send_sync::<Deadline>();
+        })
+        .await;
     }
 
     async fn elapsed_converts_into_an_io_error_of_kind_timed_out() {
-        async fn fetch() -> std::io::Result<u8> {
-            let value = timeout(ms(5), pending::<u8>()).await?;
-            Ok(value)
-        }
+        on_virtual_time(async {
+            async fn fetch() -> std::io::Result<u8> {
+                let value = timeout(ms(5), pending::<u8>()).await?;
+                Ok(value)
+            }
 
-        let io: std::io::Error = Elapsed::new(Duration::from_secs(2)).into();
-        assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
-        assert!(io.to_string().contains("timed out after 2000ms"), "{io}");
-        let err = fetch().await.unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+            let io: std::io::Error = Elapsed::new(Duration::from_secs(2)).into();
+            assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+            assert!(io.to_string().contains("timed out after 2000ms"), "{io}");
+            let err = fetch().await.unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        })
+        .await;
     }
 
     // ---------------------------------------------------------------- Deadline
 
     async fn a_deadline_bounds_sequential_steps() {
-        let budget = ms(800);
-        let start = Instant::now();
-        let deadline = Deadline::after(budget);
-        assert_eq!(deadline.budget(), budget);
-        let first = deadline.run(async {
-            sleep(ms(50)).await;
-            "first"
+        on_virtual_time(async {
+            let budget = ms(800);
+            let start = timer::now();
+            let deadline = Deadline::after(budget);
+            assert_eq!(deadline.budget(), budget);
+            let first = deadline.run(async {
+                sleep(ms(50)).await;
+                "first"
+            })
+            .await;
+            let second = sleep(ms(50)).deadline(deadline).await;
+            let drops = DropCounter::new();
+            let third = deadline.run(finish_after(drops.guard(), FOREVER, "third")).await;
+            let waited = timer::now() - start;
+            assert_eq!(first, Ok("first"));
+            assert_eq!(second, Ok(()));
+            let elapsed = third.unwrap_err();
+            assert_eq!(elapsed.duration(), budget, "names the whole budget, not what was left");
+            assert_eq!(elapsed.to_string(), "timed out after 800ms");
+            assert_eq!(drops.dropped(), 1);
+            assert!(deadline.is_expired());
+            assert_eq!(waited, budget, "the deadline fired at its exact instant");
         })
         .await;
-        let second = sleep(ms(50)).deadline(deadline).await;
-        let drops = DropCounter::new();
-        let third = deadline.run(finish_after(drops.guard(), FOREVER, "third")).await;
-        let waited = start.elapsed();
-        assert_eq!(first, Ok("first"));
-        assert_eq!(second, Ok(()));
-        let elapsed = third.unwrap_err();
-        assert_eq!(elapsed.duration(), budget, "names the whole budget, not what was left");
-        assert_eq!(elapsed.to_string(), "timed out after 800ms");
-        assert_eq!(drops.dropped(), 1);
-        assert!(deadline.is_expired());
-        assert!(waited >= budget, "the deadline fired early, after {waited:?}");
-        assert!(waited < GENEROUS, "the deadline fired late, after {waited:?}");
     }
 
     async fn a_deadline_clock_starts_at_its_creation() {
-        let deadline = Deadline::after(ms(100));
-        sleep(ms(200)).await;
-        assert!(deadline.is_expired());
-        assert_eq!(deadline.remaining(), Duration::ZERO);
-        // A ready step still wins; a pending one fails at once.
-        assert_eq!(deadline.run(async { 1 }).await, Ok(1));
-        let start = Instant::now();
-        assert_eq!(deadline.run(sleep(FOREVER)).await, Err(Elapsed::new(ms(100))));
-        assert!(start.elapsed() < GENEROUS);
+        on_virtual_time(async {
+            let deadline = Deadline::after(ms(100));
+            sleep(ms(200)).await;
+            assert!(deadline.is_expired());
+            assert_eq!(deadline.remaining(), Duration::ZERO);
+            // A ready step still wins; a pending one fails at once.
+            assert_eq!(deadline.run(async { 1 }).await, Ok(1));
+            let start = timer::now();
+            assert_eq!(deadline.run(sleep(FOREVER)).await, Err(Elapsed::new(ms(100))));
+            assert_eq!(timer::now(), start, "a passed deadline fails at once");
+        })
+        .await;
     }
 
     async fn a_deadline_is_shared_by_parallel_branches() {
-        let deadline = Deadline::after(ms(300));
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let out = parallel([
-            deadline.run(finish_after(drops.guard(), ms(10), 1)),
-            deadline.run(finish_after(drops.guard(), ms(20), 2)),
-            deadline.run(finish_after(drops.guard(), FOREVER, 3)),
-        ])
-        .await;
-        assert_eq!(out, Err(Elapsed::new(ms(300))));
-        assert_eq!(drops.dropped(), 1);
-        assert!(start.elapsed() < GENEROUS);
+        on_virtual_time(async {
+            let deadline = Deadline::after(ms(300));
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = parallel([
+                deadline.run(finish_after(drops.guard(), ms(10), 1)),
+                deadline.run(finish_after(drops.guard(), ms(20), 2)),
+                deadline.run(finish_after(drops.guard(), FOREVER, 3)),
+            ])
+            .await;
+            assert_eq!(out, Err(Elapsed::new(ms(300))));
+            assert_eq!(drops.dropped(), 1);
+            assert_eq!(timer::now() - start, ms(300));
 
-        let deadline = Deadline::after(ms(200));
-        let all = settled([ms(10), FOREVER, ms(20)].map(|delay| deadline.run(sleep(delay)))).await;
-        assert_eq!(all, [Ok(()), Err(Elapsed::new(ms(200))), Ok(())]);
+            let deadline = Deadline::after(ms(200));
+            let all = settled([ms(10), FOREVER, ms(20)].map(|delay| deadline.run(sleep(delay)))).await;
+            assert_eq!(all, [Ok(()), Err(Elapsed::new(ms(200))), Ok(())]);
 
-        let roomy = Deadline::after(GENEROUS);
-        let fits = parallel((1..=5).map(|i| {
-            roomy.run(async move {
-                sleep(ms(i * 5)).await;
-                i
-            })
-        }))
+            let roomy = Deadline::after(GENEROUS);
+            let fits = parallel((1..=5).map(|i| {
+                roomy.run(async move {
+                    sleep(ms(i * 5)).await;
+                    i
+                })
+            }))
+            .await;
+            assert_eq!(fits, Ok(vec![1, 2, 3, 4, 5]));
+        })
         .await;
-        assert_eq!(fits, Ok(vec![1, 2, 3, 4, 5]));
     }
 
     async fn a_deadline_in_the_past_lets_ready_futures_win() {
-        let past = Instant::now();
-        sleep(ms(5)).await;
-        let deadline = Deadline::at(past);
-        assert!(deadline.is_expired());
-        assert_eq!(deadline.remaining(), Duration::ZERO);
-        assert_eq!(deadline.instant(), Some(past));
-        assert_eq!(deadline.run(async { 1 }).await, Ok(1));
-        assert_eq!(deadline.run(ready(2)).await, Ok(2));
-        assert_eq!(deadline.run(Answer).await, Ok(42));
-        assert_eq!(async { 3 }.deadline(past).await, Ok(3));
+        on_virtual_time(async {
+            let past = timer::now();
+            sleep(ms(5)).await;
+            let deadline = Deadline::at(past);
+            assert!(deadline.is_expired());
+            assert_eq!(deadline.remaining(), Duration::ZERO);
+            assert_eq!(deadline.instant(), Some(past));
+            assert_eq!(deadline.run(async { 1 }).await, Ok(1));
+            assert_eq!(deadline.run(ready(2)).await, Ok(2));
+            assert_eq!(deadline.run(Answer).await, Ok(42));
+            assert_eq!(async { 3 }.deadline(past).await, Ok(3));
 
-        let start = Instant::now();
-        let drops = DropCounter::new();
-        let late = deadline.run(finish_after(drops.guard(), FOREVER, ())).await;
-        assert_eq!(late, Err(Elapsed::new(Duration::ZERO)));
-        assert_eq!(drops.dropped(), 1);
-        assert!(sleep(FOREVER).deadline(past).await.is_err());
-        assert!(start.elapsed() < GENEROUS, "a past deadline waited {:?}", start.elapsed());
+            let start = timer::now();
+            let drops = DropCounter::new();
+            let late = deadline.run(finish_after(drops.guard(), FOREVER, ())).await;
+            assert_eq!(late, Err(Elapsed::new(Duration::ZERO)));
+            assert_eq!(drops.dropped(), 1);
+            assert!(sleep(FOREVER).deadline(past).await.is_err());
+            assert_eq!(timer::now(), start, "a past deadline waited");
+        })
+        .await;
     }
 
     async fn deadline_method_takes_an_instant_or_a_deadline() {
-        assert_eq!(async { 1 }.deadline(Instant::now() + GENEROUS).await, Ok(1));
-        assert_eq!(async { 2 }.deadline(Deadline::after(GENEROUS)).await, Ok(2));
-        let late = sleep(FOREVER).deadline(Deadline::after(ms(30))).await;
-        assert_eq!(late, Err(Elapsed::new(ms(30))));
-        let late = sleep(FOREVER).deadline(Instant::now() + ms(30)).await;
-        assert!(late.is_err());
+        on_virtual_time(async {
+            assert_eq!(async { 1 }.deadline(timer::now() + GENEROUS).await, Ok(1));
+            assert_eq!(async { 2 }.deadline(Deadline::after(GENEROUS)).await, Ok(2));
+            let late = sleep(FOREVER).deadline(Deadline::after(ms(30))).await;
+            assert_eq!(late, Err(Elapsed::new(ms(30))));
+            let late = sleep(FOREVER).deadline(timer::now() + ms(30)).await;
+            assert!(late.is_err());
+        })
+        .await;
     }
 
     async fn deadline_remaining_decreases() {
-        let deadline = Deadline::after(Duration::from_secs(10));
-        let first = deadline.remaining();
-        assert!(first <= Duration::from_secs(10));
-        sleep(ms(20)).await;
-        let second = deadline.remaining();
-        assert!(second < first, "{second:?} is not below {first:?}");
-        assert!(second <= ms(9_980));
-        assert!(!deadline.is_expired());
+        on_virtual_time(async {
+            let deadline = Deadline::after(Duration::from_secs(10));
+            let first = deadline.remaining();
+            assert!(first <= Duration::from_secs(10));
+            sleep(ms(20)).await;
+            let second = deadline.remaining();
+            assert!(second < first, "{second:?} is not below {first:?}");
+            assert!(second <= ms(9_980));
+            assert!(!deadline.is_expired());
+        })
+        .await;
     }
 
     // ------------------------------------------------------------------- sleep
 
     async fn sleep_waits_on_the_crate_timer_in_any_runtime() {
-        let start = Instant::now();
-        sleep(ms(30)).await;
-        assert!(start.elapsed() >= ms(30));
-        let at = Instant::now() + ms(20);
-        sleep_until(at).await;
-        assert!(Instant::now() >= at);
-        // A past instant is ready at once.
-        let mut nap: Pin<&mut Sleep> = pin!(sleep_until(start));
-        assert_eq!(poll_once(nap.as_mut()).await, Poll::Ready(()));
+        on_virtual_time(async {
+            let start = timer::now();
+            sleep(ms(30)).await;
+            assert_eq!(timer::now() - start, ms(30));
+            let at = timer::now() + ms(20);
+            sleep_until(at).await;
+            assert!(timer::now() >= at);
+            // A past instant is ready at once.
+            let mut nap: Pin<&mut Sleep> = pin!(sleep_until(start));
+            assert_eq!(poll_once(nap.as_mut()).await, Poll::Ready(()));
+        })
+        .await;
+    }
+}
+
+/// On real time: the default timer (futures-timer) really waits, and a
+/// timeout really fires, under every runtime.
+mod real_time {
+    use super::*;
+
+    runtime_tests! {
+        async fn sleep_waits_for_real() {
+            let start = Instant::now();
+            sleep(ms(30)).await;
+            assert!(start.elapsed() >= ms(30));
+            let at = Instant::now() + ms(20);
+            sleep_until(at).await;
+            assert!(Instant::now() >= at);
+        }
+
+        async fn a_timeout_fires_on_real_time() {
+            let drops = DropCounter::new();
+            let start = Instant::now();
+            let out = timeout(ms(40), finish_after(drops.guard(), FOREVER, ())).await;
+            let waited = start.elapsed();
+            assert_eq!(out, Err(Elapsed::new(ms(40))));
+            assert_eq!(drops.dropped(), 1);
+            assert!(waited >= ms(40), "expired early, after {waited:?}");
+            assert!(waited < GENEROUS, "expired late, after {waited:?}");
+        }
+
+        async fn a_deadline_fires_on_real_time() {
+            let deadline = Deadline::after(ms(40));
+            let start = Instant::now();
+            assert_eq!(deadline.run(sleep(ms(5))).await, Ok(()));
+            assert_eq!(deadline.run(sleep(FOREVER)).await, Err(Elapsed::new(ms(40))));
+            assert!(start.elapsed() < GENEROUS);
+            assert!(deadline.is_expired());
+        }
     }
 }
