@@ -115,4 +115,22 @@ runtime_tests! {
             assert!(chart.contains(expected), "{expected:?} missing from\n{chart}");
         }
     }
+
+    async fn a_timeout_inside_a_step_marks_it_timed_out() {
+        let timeline = Timeline::new();
+        let slow = timeline
+            .step("GET /user", orchestrate::timeout(Duration::from_millis(20), after(5_000, ())))
+            .await;
+        assert!(slow.is_err());
+        // A timeout handled inside the step does not make the step fail.
+        let handled = timeline
+            .step("cached", async {
+                let fresh = orchestrate::timeout(Duration::from_millis(10), after(5_000, 1)).await;
+                Ok::<_, ()>(fresh.unwrap_or(0))
+            })
+            .await;
+        assert_eq!(handled, Ok(0));
+        let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
+        assert_eq!(outcomes, [Outcome::TimedOut, Outcome::Ok]);
+    }
 }

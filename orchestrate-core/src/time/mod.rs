@@ -10,6 +10,7 @@ pub mod timer;
 #[cfg(feature = "test-util")]
 mod virtual_clock;
 
+pub(crate) use clock::now;
 pub use deadline::Deadline;
 pub use elapsed::Elapsed;
 pub use ext::TimeoutExt;

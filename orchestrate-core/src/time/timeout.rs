@@ -235,6 +235,7 @@ impl<F: Future> Future for Timeout<F> {
         if fired {
             this.future.set(None);
             *this.timer = TimerState::Expired;
+            crate::timeline::note_timeout();
             Poll::Ready(Err(this.limit.elapsed()))
         } else {
             Poll::Pending

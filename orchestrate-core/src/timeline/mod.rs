@@ -11,10 +11,9 @@ pub use chart::Chart;
 pub use entry::{Classify, Entry, Outcome};
 pub use recorder::{Recorded, Timeline};
 
-#[allow(unused_imports)] // Called from the timeout expiry path once the timer rework lands.
 pub(crate) use recorder::note_timeout;
 
-/// The timeline's clock.
+/// The timeline's clock: the core's, so a virtual clock in scope is seen.
 fn now() -> std::time::Instant {
-    std::time::Instant::now()
+    crate::time::now()
 }

@@ -239,7 +239,6 @@ thread_local! {
     static CURRENT: RefCell<Option<(Timeline, usize)>> = const { RefCell::new(None) };
 }
 
-#[allow(dead_code)] // Not yet called: the timeout's expiry hook lands with the timer rework.
 /// Called by an orchestrate timeout when it fires: the recorded future being
 /// polled (if any) ends as *timed out* rather than *error*.
 pub(crate) fn note_timeout() {
