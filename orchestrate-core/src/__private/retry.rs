@@ -27,16 +27,20 @@ impl RetryLoop {
         self.attempts.begin();
     }
 
-    /// After an attempt that returned `output`: `None` to return it, or the
-    /// wait before the next attempt.
+    /// After an attempt that failed with `failure` (`None`: it succeeded):
+    /// `None` to return its output, or the wait before the next attempt.
     #[inline]
-    pub fn next<O, W, N>(&mut self, output: &O, mut when: W, mut notify: N) -> Option<Duration>
+    pub fn next<E, W, N>(
+        &mut self,
+        failure: Option<&E>,
+        mut when: W,
+        mut notify: N,
+    ) -> Option<Duration>
     where
-        O: RetryOutput,
-        W: FnMut(&O::Error) -> bool,
-        N: FnMut(&O::Error, Duration),
+        W: FnMut(&E) -> bool,
+        N: FnMut(&E, Duration),
     {
-        let error = output.failure()?;
+        let error = failure?;
         if !when(error) {
             return None;
         }

@@ -143,6 +143,7 @@ impl Backoff {
     /// assert_eq!(Backoff::immediate().attempts(5).delays().count(), 4);
     /// assert_eq!(Backoff::immediate().attempts(1).delays().count(), 0);
     /// ```
+    #[must_use]
     #[track_caller]
     pub const fn attempts(mut self, attempts: u32) -> Self {
         assert!(
@@ -162,6 +163,7 @@ impl Backoff {
     /// # use orchestrate::Backoff;
     /// assert_eq!(Backoff::immediate().forever().delays().take(1000).count(), 1000);
     /// ```
+    #[must_use]
     pub const fn forever(mut self) -> Self {
         self.attempts = None;
         self
@@ -180,6 +182,7 @@ impl Backoff {
     /// let policy = Backoff::exponential(Duration::from_secs(1)).max_delay(Duration::from_secs(3)).attempts(5);
     /// assert_eq!(policy.delays().last(), Some(Duration::from_secs(3)));
     /// ```
+    #[must_use]
     #[track_caller]
     pub fn max_delay(mut self, cap: Duration) -> Self {
         let base = self.shape.base();
@@ -206,6 +209,7 @@ impl Backoff {
     /// let waits: Vec<u128> = policy.delays().map(|d| d.as_millis()).collect();
     /// assert_eq!(waits, [100, 300, 900]);
     /// ```
+    #[must_use]
     #[track_caller]
     pub fn factor(mut self, factor: f64) -> Self {
         assert!(
@@ -236,6 +240,7 @@ impl Backoff {
     /// let policy = Backoff::constant(Duration::from_millis(100)).jitter(0.5).attempts(50);
     /// assert!(policy.delays().all(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)));
     /// ```
+    #[must_use]
     #[track_caller]
     pub fn jitter(mut self, jitter: f64) -> Self {
         assert!(
@@ -255,6 +260,7 @@ impl Backoff {
     /// let policy = Backoff::exponential(Duration::from_millis(10)).jitter(1.0).jitter_seed(7).attempts(5);
     /// assert_eq!(policy.delays().collect::<Vec<_>>(), policy.delays().collect::<Vec<_>>());
     /// ```
+    #[must_use]
     pub const fn jitter_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -271,6 +277,7 @@ impl Backoff {
     /// let policy = Backoff::constant(Duration::from_secs(1)).forever().max_elapsed(Duration::from_secs(10));
     /// assert_eq!(policy.max_elapsed_limit(), Some(Duration::from_secs(10)));
     /// ```
+    #[must_use]
     pub const fn max_elapsed(mut self, total: Duration) -> Self {
         self.max_elapsed = Some(total);
         self

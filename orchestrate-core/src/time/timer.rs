@@ -381,6 +381,10 @@ pub(crate) fn timer_after(after: Duration) -> Option<TimerFuture> {
 /// backend back in `Err`. Set it before anything arms a timer; timers armed
 /// earlier stay on futures-timer.
 ///
+/// # Errors
+///
+/// `Err(backend)` if a default was set before: the first one stays.
+///
 /// ```
 /// use orchestrate::timer::{set_default_timer, FuturesTimer};
 ///
@@ -390,7 +394,10 @@ pub(crate) fn timer_after(after: Duration) -> Option<TimerFuture> {
 /// ```
 pub fn set_default_timer<B: TimerBackend>(backend: B) -> Result<(), B> {
     let mut backend = Some(backend);
-    DEFAULT.get_or_init(|| Arc::new(backend.take().expect("taken once")));
+    DEFAULT.get_or_init(|| match backend.take() {
+        Some(backend) => Arc::new(backend),
+        None => unreachable!("`get_or_init` runs its closure at most once"),
+    });
     match backend {
         None => Ok(()),
         Some(backend) => Err(backend),
@@ -478,13 +485,12 @@ impl<'a> Scope<'a> {
     pub(crate) fn enter(slot: &'a mut Option<Shared>) -> Self {
         // Moves, not clones: entering a scope touches no reference count.
         let mut mine = slot.take();
-        let outer = match CURRENT.try_with(|current| current.replace(mine.take())) {
-            Ok(outer) => outer,
-            Err(_) => {
-                // The thread-local is gone (thread exit): keep ours.
-                *slot = mine;
-                None
-            }
+        let outer = if let Ok(outer) = CURRENT.try_with(|current| current.replace(mine.take())) {
+            outer
+        } else {
+            // The thread-local is gone (thread exit): keep ours.
+            *slot = mine;
+            None
         };
         Scope { slot, outer }
     }
@@ -503,6 +509,7 @@ impl Drop for Scope<'_> {
 
 /// A shared handle to a backend, for scopes made by the crate (the virtual
 /// clock's).
-pub(crate) fn shared<B: TimerBackend>(backend: B) -> Option<Shared> {
-    Some(Arc::new(backend))
+#[cfg(feature = "test-util")]
+pub(crate) fn shared<B: TimerBackend>(backend: B) -> Shared {
+    Arc::new(backend)
 }

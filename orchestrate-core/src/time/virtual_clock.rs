@@ -339,7 +339,7 @@ impl VirtualClock {
         });
         VirtualScope {
             future: future.into_future(),
-            backend: timer::shared(self.clone()),
+            backend: Some(timer::shared(self.clone())),
             waker: Waker::from(Arc::clone(&shared)),
             shared,
         }

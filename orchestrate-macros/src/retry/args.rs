@@ -656,8 +656,7 @@ fn backoff_part(kind: &str, parts: &mut BackoffParts, key: Ident, value: &Expr) 
                 return Err(syn::Error::new_spanned(
                     value,
                     format!(
-                        "`factor = {}` would make the delays shrink; use 1.0 or more (each delay is `factor` times the one before)",
-                        value.to_token_stream()
+                        "`factor = {factor}` would make the delays shrink; use 1.0 or more (each delay is `factor` times the one before)"
                     ),
                 ));
             }
@@ -672,8 +671,7 @@ fn backoff_part(kind: &str, parts: &mut BackoffParts, key: Ident, value: &Expr) 
                 return Err(syn::Error::new_spanned(
                     value,
                     format!(
-                        "`jitter = {}` is outside 0.0..=1.0: jitter is the fraction of each delay left to chance, from 0.0 (none) to 1.0 (full); `jitter = 0.5` waits between half and all of each delay",
-                        value.to_token_stream()
+                        "`jitter = {jitter}` is outside 0.0..=1.0: jitter is the fraction of each delay left to chance, from 0.0 (none) to 1.0 (full); `jitter = 0.5` waits between half and all of each delay"
                     ),
                 ));
             }

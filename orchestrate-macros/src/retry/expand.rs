@@ -65,9 +65,10 @@ pub(crate) fn expand(
     };
 
     let attempt_block = typed_block(&output_type, stmts, brace.span.join());
-    let attempt = match per_attempt {
-        Some(limit) => timed(limit, quote!(async #attempt_block)),
-        None => quote!(async #attempt_block.await),
+    let attempt = if let Some(limit) = per_attempt {
+        timed(limit, quote!(async #attempt_block))
+    } else {
+        quote!(async #attempt_block.await)
     };
     let policy = policy(args, krate);
     let when = args.when.as_ref().map_or_else(
@@ -79,8 +80,11 @@ pub(crate) fn expand(
         ToTokens::to_token_stream,
     );
     // A return type that is not a `Result` is reported on the return type.
-    let next = quote_spanned! {output.span()=>
-        #krate::__private::RetryLoop::next::<#output_type, _, _>(&mut #state, &#out, #when, #notify)
+    let failure = quote_spanned! {output.span()=>
+        <#output_type as #krate::__private::RetryOutput>::failure(&#out)
+    };
+    let next = quote! {
+        #krate::__private::RetryLoop::next(&mut #state, #failure, #when, #notify)
     };
     let retried = quote! {
         let mut #state = #krate::__private::RetryLoop::new(#policy);
@@ -93,9 +97,10 @@ pub(crate) fn expand(
             }
         }
     };
-    let new_body = match overall {
-        Some(limit) => timed(limit, quote!(async { #retried })),
-        None => retried,
+    let new_body = if let Some(limit) = overall {
+        timed(limit, quote!(async { #retried }))
+    } else {
+        retried
     };
     Ok(quote! {
         #(#attrs)*

@@ -16,7 +16,7 @@ pub(crate) mod args;
 mod expand;
 
 use proc_macro2::{Delimiter, Group, TokenStream};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::{Attribute, Meta};
 
 use crate::errors::Errors;
@@ -111,5 +111,4 @@ pub(crate) fn take_overall_timeout(
         #(#attrs)*
         #vis #sig #block
     })
-    .map(|tokens| tokens.into_token_stream())
 }
