@@ -129,6 +129,10 @@ fn arm_at_once(count: usize) {
     for limited in &mut armed {
         assert!(limited.as_mut().poll(&mut cx).is_pending());
     }
+    // A short sleep fires only after the backend's thread took in every
+    // timer armed before it: its queue has then grown to hold them all
+    // (under load, it might otherwise first see them already dropped).
+    futures::executor::block_on(orchestrate::sleep(Duration::from_millis(10)));
     drop(armed);
 }
 
