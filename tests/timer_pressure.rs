@@ -4,7 +4,8 @@
 //! forever (under every runtime), when nothing wakes the task at all but it is
 //! polled (the limit is checked at every poll, not only when the timer wakes),
 //! and inside a tokio task whose cooperative budget is spent (tokio #4291:
-//! there, a timer that honours the budget never fires).
+//! there, a timer that honours the budget never fires), on every timer
+//! backend (futures-timer, tokio's, async-io's).
 //!
 //! Limits, with the documented outcome of each:
 //! - `Duration::MAX` (and any limit past the clock's range) saturates: it
@@ -29,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use common::{FOREVER, GENEROUS, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
+use orchestrate::timer::{AsyncIoTimer, FuturesTimer, TimerBackend, TokioTimer, with_timer};
 use orchestrate::{sleep, sleep_until};
 
 /// A future that wakes itself at every poll and never finishes, counting its
@@ -237,17 +239,24 @@ async fn spend_budget_forever(spent: Arc<AtomicUsize>) {
 }
 
 fn fires_with_the_budget_spent(runtime: &tokio::runtime::Runtime) {
+    fires_with_the_budget_spent_on(runtime, FuturesTimer);
+}
+
+fn fires_with_the_budget_spent_on<B: TimerBackend + Copy>(
+    runtime: &tokio::runtime::Runtime,
+    backend: B,
+) {
     let spent = Arc::new(AtomicUsize::new(0));
     let task = spend_budget_forever(Arc::clone(&spent));
     let start = Instant::now();
     let out = runtime
-        .block_on(runtime.spawn(async move {
+        .block_on(runtime.spawn(with_timer(backend, async move {
             let by_timeout = task.timeout(ms(50)).await;
             let by_deadline = Deadline::after(ms(30))
                 .run(spend_budget_forever(Arc::new(AtomicUsize::new(0))))
                 .await;
             (by_timeout, by_deadline)
-        }))
+        })))
         .expect("the task");
     assert_eq!(out, (Err(Elapsed::new(ms(50))), Err(Elapsed::new(ms(30)))));
     let waited = start.elapsed();
@@ -287,4 +296,39 @@ fn a_timeout_fires_in_a_tokio_task_with_a_timer_driver_enabled() {
         .build()
         .expect("a runtime");
     fires_with_the_budget_spent(&runtime);
+}
+
+#[test]
+fn a_timeout_fires_in_a_tokio_task_whose_budget_is_spent_on_every_timer_backend() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    fires_with_the_budget_spent_on(&runtime, FuturesTimer);
+    fires_with_the_budget_spent_on(&runtime, TokioTimer);
+    fires_with_the_budget_spent_on(&runtime, AsyncIoTimer);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    fires_with_the_budget_spent_on(&runtime, TokioTimer);
+}
+
+#[test]
+fn a_timeout_fires_over_a_busy_future_on_every_timer_backend() {
+    fn fires<B: TimerBackend>(backend: B) -> impl Future<Output = ()> {
+        with_timer(backend, async {
+            let start = Instant::now();
+            assert_eq!(busy().0.timeout(ms(40)).await, Err(Elapsed::new(ms(40))));
+            assert!(start.elapsed() >= ms(40) && start.elapsed() < GENEROUS);
+        })
+    }
+    futures::executor::block_on(fires(FuturesTimer));
+    futures::executor::block_on(fires(AsyncIoTimer));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(fires(TokioTimer));
 }
