@@ -33,7 +33,10 @@ use super::timer::{self, Scope, TimerBackend, TimerFuture};
 /// The clock's instants start at the real [`Instant::now`] of its creation
 /// and drift from real time as it advances: take instants from
 /// [`VirtualClock::now`] or [`orchestrate::timer::now`](crate::timer::now),
-/// not from `Instant::now()`.
+/// not from `Instant::now()`. Likewise a [`Deadline`](crate::Deadline) reads
+/// the clock in scope when it is created: make it inside the scope
+/// (`clock.run(async { Deadline::after(…).run(…).await })`), not in the
+/// argument list of `run`, where it would start on real time.
 ///
 /// # Limits of "idle"
 ///

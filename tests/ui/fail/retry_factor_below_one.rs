@@ -1,0 +1,11 @@
+use orchestrate::retry;
+
+#[derive(Debug)]
+struct ApiError;
+
+#[retry(times = 3, backoff = exponential(ms = 100, factor = 0.5))]
+async fn fetch_user() -> Result<u32, ApiError> {
+    Ok(1)
+}
+
+fn main() {}
