@@ -1,17 +1,42 @@
 //! The engine shared by the collection combinators: starts branches (at most
 //! `limit` at once), polls only the branches that were woken, and hands each
 //! output to the combinator, which decides whether to go on.
+//!
+//! Memory: the running branches live in one pinned slice, and their wakers in
+//! one `Arc`'d `ReadySet` (8 bytes and a bit per slot): two allocations per
+//! join, whatever its size. When every branch has a slot of its own (no limit,
+//! or a limit above the count), what the combinator keeps of a branch's output
+//! takes the branch's place in its slot, and the slots become the output `Vec`
+//! in place; under a limit, a slot is reused for the next branch when its
+//! branch finishes, and the kept values go to a `Vec` of their own.
+//!
+//! Time: a wake marks a bit (O(1)); a poll drains the marked slots and polls
+//! those only. Wakes that arrive while the driver polls (a branch that yields,
+//! a branch that wakes another) are drained in the same poll, up to a budget,
+//! instead of waking the task and going through the executor.
 
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
-use super::ready_set::ReadySet;
+use super::outputs::Outputs;
+use super::raw::{Slot, Slots, Wakers};
 
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
+
+/// Polls that return `Pending` in one poll of the driver before it yields to
+/// the executor with marks left (at least; more for larger joins, so every
+/// branch can be polled once per poll).
+const PENDING_BUDGET: usize = 64;
+
+/// What the combinator makes of one output.
+pub(crate) enum Flow<K> {
+    /// Keep this for the output `Vec`, at the branch's index, and go on.
+    Keep(K),
+    /// Stop: the join is decided (fail-fast, a race won).
+    Stop,
+}
 
 /// What a poll of the driver came to.
 pub(crate) enum Progress {
@@ -23,49 +48,37 @@ pub(crate) enum Progress {
     Stopped,
 }
 
-/// A running branch and the position of its output. A slot is reused for the
-/// next branch when its branch finishes, so its box is allocated once.
-struct Slot<F> {
-    future: Pin<Box<Option<F>>>,
-    index: usize,
-}
-
-/// Wakes one slot: marks it in the ready set and wakes the task.
-struct SlotWaker {
-    slot: usize,
-    ready: Arc<ReadySet>,
-}
-
-impl Wake for SlotWaker {
-    fn wake(self: Arc<Self>) {
-        self.ready.mark(self.slot);
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.ready.mark(self.slot);
-    }
-}
-
 /// Generic over the branch future `F` as well as the iterator `I` (which yields
 /// `F`s through `IntoFuture`), so that no field's type is a projection through
 /// `I`. An auto-trait check (`Send`) of a type like `Driver<Map<slice::Iter<'a, T>,
 /// C>>` inside a spawned `async` block would otherwise have to normalize
 /// `<Map<..> as Iterator>::Item` for every lifetime, which the closure `C`
 /// cannot satisfy ("implementation of `FnOnce` is not general enough").
-pub(crate) struct Driver<I, F> {
+///
+/// `K` is what the combinator keeps of each output (see [`Flow`]).
+pub(crate) struct Driver<I, F, K> {
+    /// The wakers, created at the first poll with the slots.
+    wakers: Option<Wakers>,
+    branches: Branches<I, F, K>,
+}
+
+/// Everything but the wakers, so a drain of the wakers' set can poll branches.
+struct Branches<I, F, K> {
     /// Branches not started yet; `None` once exhausted.
     source: Option<I>,
     limit: Option<NonZeroUsize>,
-    slots: Vec<Slot<F>>,
-    /// One waker per slot, created with the ready set at the first poll.
-    wakers: Vec<Waker>,
-    ready: Option<Arc<ReadySet>>,
+    slots: Slots<F, K>,
+    /// Where kept values go while slots are reused (`None`: in their slots).
+    outputs: Option<Outputs<K>>,
+    /// The input index of the branch in each slot, once slots are reused
+    /// (empty while slot `i` holds branch `i`).
+    indices: Vec<usize>,
     /// Branches taken from `source` so far: the index of the next one.
     started: usize,
     running: usize,
 }
 
-impl<I, F> Driver<I, F>
+impl<I, F, K> Driver<I, F, K>
 where
     I: Iterator,
     I::Item: IntoFuture<IntoFuture = F>,
@@ -73,13 +86,16 @@ where
 {
     pub(crate) fn new(source: I) -> Self {
         Driver {
-            source: Some(source),
-            limit: None,
-            slots: Vec::new(),
-            wakers: Vec::new(),
-            ready: None,
-            started: 0,
-            running: 0,
+            wakers: None,
+            branches: Branches {
+                source: Some(source),
+                limit: None,
+                slots: Slots::new(Vec::new()),
+                outputs: None,
+                indices: Vec::new(),
+                started: 0,
+                running: 0,
+            },
         }
     }
 
@@ -92,119 +108,175 @@ where
             );
         };
         assert!(
-            self.ready.is_none(),
+            self.wakers.is_none(),
             "`{call}(..).limit({limit})` called after the first poll; set the limit before awaiting"
         );
-        self.limit = Some(limit);
+        self.branches.limit = Some(limit);
     }
 
-    fn next_branch(&mut self) -> Option<F> {
-        let next = self.source.as_mut()?.next();
-        if next.is_none() {
-            self.source = None;
+    /// Every kept value, in input order; call once the driver has finished.
+    pub(crate) fn into_kept(self) -> Vec<K> {
+        match self.branches.outputs {
+            Some(outputs) => outputs.into_vec(),
+            None => self.branches.slots.into_kept(),
         }
-        next.map(IntoFuture::into_future)
     }
 
     /// Drives the woken branches, handing each output to `on_output(index, output)`.
     pub(crate) fn poll(
         &mut self,
         cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> Progress {
-        let ready = match &self.ready {
-            Some(ready) => Arc::clone(ready),
-            None => return self.start(cx, on_output),
+        let first = self.wakers.is_none();
+        let branches = &mut self.branches;
+        if first {
+            self.wakers = Some(Wakers::new(branches.fill()));
+        }
+        let Some(wakers) = &self.wakers else {
+            unreachable!("the wakers are made at the first poll")
         };
-        ready.register(cx.waker());
-        let mut stopped = false;
-        ready.drain(|slot| {
-            if !stopped {
-                stopped = self.run_slot(slot, on_output).is_break();
+        wakers.set().begin(cx.waker());
+        let mut budget = PENDING_BUDGET;
+        if first {
+            // Poll every branch once, in input order.
+            budget = budget.max(branches.slots.len());
+            for slot in 0..branches.slots.len() {
+                if branches
+                    .run(wakers, slot, &mut budget, on_output)
+                    .is_break()
+                {
+                    return Progress::Stopped;
+                }
             }
-        });
-        self.progress(stopped)
+        }
+        let set = wakers.set();
+        loop {
+            if set.any() {
+                let mut stopped = false;
+                set.drain(|slot| {
+                    if !stopped {
+                        stopped = branches
+                            .run(wakers, slot, &mut budget, on_output)
+                            .is_break();
+                    }
+                });
+                if stopped {
+                    return Progress::Stopped;
+                }
+            }
+            if branches.running == 0 && branches.source.is_none() {
+                return Progress::Finished;
+            }
+            if budget == 0 {
+                // Leave the marks for the next poll, through the executor.
+                set.pause();
+                cx.waker().wake_by_ref();
+                return Progress::Pending;
+            }
+            if !set.any() && set.idle() {
+                return Progress::Pending;
+            }
+        }
     }
+}
 
-    /// The first poll: fills the slots, then polls each in input order.
-    fn start(
-        &mut self,
-        cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
-    ) -> Progress {
+impl<I, F, K> Branches<I, F, K>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    /// Starts the first branches (at most `limit`) in one slot each; returns
+    /// how many slots there are.
+    fn fill(&mut self) -> usize {
         let limit = self.limit.map_or(usize::MAX, NonZeroUsize::get);
-        while self.slots.len() < limit {
-            let Some(future) = self.next_branch() else {
-                break;
-            };
-            let index = self.started;
-            self.slots.push(Slot {
-                future: Box::pin(Some(future)),
-                index,
-            });
-            self.started += 1;
-            self.running += 1;
-        }
-        let ready = Arc::new(ReadySet::new(self.slots.len()));
-        ready.register(cx.waker());
-        self.wakers = (0..self.slots.len())
-            .map(|slot| {
-                Waker::from(Arc::new(SlotWaker {
-                    slot,
-                    ready: Arc::clone(&ready),
-                }))
-            })
-            .collect();
-        self.ready = Some(ready);
-        let mut stopped = false;
-        for slot in 0..self.slots.len() {
-            if self.run_slot(slot, on_output).is_break() {
-                stopped = true;
-                break;
+        let mut slots = Vec::new();
+        if let Some(source) = &mut self.source {
+            slots = source
+                .by_ref()
+                .take(limit)
+                .map(|branch| Slot::Running {
+                    future: branch.into_future(),
+                })
+                .collect();
+            if slots.len() < limit {
+                self.source = None;
             }
         }
-        self.progress(stopped)
-    }
-
-    fn progress(&self, stopped: bool) -> Progress {
-        if stopped {
-            Progress::Stopped
-        } else if self.running == 0 && self.source.is_none() {
-            Progress::Finished
-        } else {
-            Progress::Pending
+        if let Some(source) = &self.source {
+            // Slots will be reused: the kept values need a place of their own.
+            let mut outputs = Outputs::new();
+            outputs.reserve(slots.len() + source.size_hint().0);
+            self.outputs = Some(outputs);
         }
+        self.started = slots.len();
+        self.running = slots.len();
+        self.slots = Slots::new(slots);
+        self.slots.len()
     }
 
     /// Polls the branch in `slot`; when it finishes, hands over its output and
     /// starts the next branch in the same slot.
-    fn run_slot(
+    #[inline]
+    fn run(
         &mut self,
+        wakers: &Wakers,
         slot: usize,
-        on_output: &mut impl FnMut(usize, F::Output) -> ControlFlow<()>,
+        budget: &mut usize,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> ControlFlow<()> {
+        let waker = wakers.waker(slot);
+        let mut cx = Context::from_waker(&waker);
         loop {
-            let Slot { future, index } = &mut self.slots[slot];
+            let mut current = self.slots.get(slot);
             // A stale wake of a finished slot polls nothing.
-            let Some(running) = future.as_mut().as_pin_mut() else {
+            let Some(running) = current.as_mut().running() else {
                 return ControlFlow::Continue(());
             };
-            let output = match running.poll(&mut Context::from_waker(&self.wakers[slot])) {
-                Poll::Pending => return ControlFlow::Continue(()),
+            let output = match running.poll(&mut cx) {
+                Poll::Pending => {
+                    *budget = budget.saturating_sub(1);
+                    return ControlFlow::Continue(());
+                }
                 Poll::Ready(output) => output,
             };
-            let index = *index;
-            future.set(None);
+            // The branch is dropped before its output is handed over.
+            current.set(Slot::Empty);
             self.running -= 1;
-            on_output(index, output)?;
-            let Some(next) = self.next_branch() else {
+            let index = self.indices.get(slot).copied().unwrap_or(slot);
+            let Flow::Keep(kept) = on_output(index, output) else {
+                return ControlFlow::Break(());
+            };
+            let Some(outputs) = &mut self.outputs else {
+                // The slot is this branch's alone: keep the value in its place.
+                current.set(Slot::Kept { value: kept });
                 return ControlFlow::Continue(());
             };
-            let Slot { future, index } = &mut self.slots[slot];
-            future.set(Some(next));
-            *index = self.started;
+            outputs.put(index, kept);
+            let Some(next) = next_branch(&mut self.source) else {
+                return ControlFlow::Continue(());
+            };
+            current.set(Slot::Running { future: next });
+            if self.indices.is_empty() {
+                self.indices = (0..self.slots.len()).collect();
+            }
+            self.indices[slot] = self.started;
             self.started += 1;
             self.running += 1;
         }
     }
+}
+
+/// The next branch of `source`, if any; `source` becomes `None` once exhausted.
+fn next_branch<I>(source: &mut Option<I>) -> Option<<I::Item as IntoFuture>::IntoFuture>
+where
+    I: Iterator,
+    I::Item: IntoFuture,
+{
+    let next = source.as_mut()?.next();
+    if next.is_none() {
+        *source = None;
+    }
+    next.map(IntoFuture::into_future)
 }

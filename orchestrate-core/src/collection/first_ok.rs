@@ -1,11 +1,9 @@
 use std::future::{Future, IntoFuture};
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::Fallible;
-use super::driver::{Driver, Output, Progress};
-use super::outputs::Outputs;
+use super::driver::{Driver, Flow, Output, Progress};
 use crate::AllFailed;
 
 /// Runs every future of a collection at once; the first `Ok` wins (JS
@@ -34,7 +32,6 @@ where
 {
     FirstOk {
         driver: Some(Driver::new(branches.into_iter())),
-        errors: Outputs::new(),
     }
 }
 
@@ -58,8 +55,7 @@ where
     F: Future,
     F::Output: Fallible,
 {
-    driver: Option<Driver<I, F>>,
-    errors: Outputs<<F::Output as Fallible>::Err>,
+    driver: Option<Driver<I, F, <F::Output as Fallible>::Err>>,
 }
 
 // Branches are boxed by the driver, never pinned in place.
@@ -82,31 +78,27 @@ where
     type Output = Result<<F::Output as Fallible>::Ok, AllFailed<<F::Output as Fallible>::Err>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(driver) = &mut this.driver else {
+        let Some(driver) = &mut self.driver else {
             panic!("`FirstOk` (orchestrate::first_ok) polled after completion");
         };
-        let errors = &mut this.errors;
         let mut winner = None;
-        let progress = driver.poll(cx, &mut |index, output| match output.into_result() {
+        let progress = driver.poll(cx, &mut |_, output| match output.into_result() {
             Ok(value) => {
                 winner = Some(value);
-                ControlFlow::Break(())
+                Flow::Stop
             }
-            Err(error) => {
-                errors.put(index, error);
-                ControlFlow::Continue(())
-            }
+            Err(error) => Flow::Keep(error),
         });
         if let Progress::Pending = progress {
             return Poll::Pending;
         }
         // Drops every other branch before completing.
-        this.driver = None;
-        let errors = std::mem::replace(errors, Outputs::new());
+        let driver = self.driver.take();
         Poll::Ready(match winner {
             Some(value) => Ok(value),
-            None => Err(AllFailed::new(errors.into_vec())),
+            None => Err(AllFailed::new(
+                driver.map(Driver::into_kept).unwrap_or_default(),
+            )),
         })
     }
 }

@@ -6,6 +6,8 @@ mod first_ok;
 mod outputs;
 mod parallel;
 mod race;
+#[allow(unsafe_code)]
+mod raw;
 mod ready_set;
 mod settled;
 

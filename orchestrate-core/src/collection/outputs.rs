@@ -9,6 +9,12 @@ impl<T> Outputs<T> {
         Outputs { slots: Vec::new() }
     }
 
+    /// Makes room for `additional` more outputs.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+    }
+
+    #[inline]
     pub(crate) fn put(&mut self, index: usize, value: T) {
         if self.slots.len() <= index {
             self.slots.resize_with(index + 1, || None);

@@ -1,11 +1,9 @@
 use std::future::{Future, IntoFuture};
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::Fallible;
-use super::driver::{Driver, Output, Progress};
-use super::outputs::Outputs;
+use super::driver::{Driver, Flow, Output, Progress};
 
 /// Runs every future of a collection at once and fails fast (JS `Promise.all`).
 ///
@@ -40,7 +38,6 @@ where
 {
     Parallel {
         driver: Some(Driver::new(branches.into_iter())),
-        outputs: Outputs::new(),
     }
 }
 
@@ -64,8 +61,7 @@ where
     F: Future,
     F::Output: Fallible,
 {
-    driver: Option<Driver<I, F>>,
-    outputs: Outputs<<F::Output as Fallible>::Ok>,
+    driver: Option<Driver<I, F, <F::Output as Fallible>::Ok>>,
 }
 
 impl<I, F> Parallel<I, F>
@@ -118,31 +114,25 @@ where
     type Output = Result<Vec<<F::Output as Fallible>::Ok>, <F::Output as Fallible>::Err>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(driver) = &mut this.driver else {
+        let Some(driver) = &mut self.driver else {
             panic!("`Parallel` (orchestrate::parallel) polled after completion");
         };
-        let outputs = &mut this.outputs;
         let mut failure = None;
-        let progress = driver.poll(cx, &mut |index, output| match output.into_result() {
-            Ok(value) => {
-                outputs.put(index, value);
-                ControlFlow::Continue(())
-            }
+        let progress = driver.poll(cx, &mut |_, output| match output.into_result() {
+            Ok(value) => Flow::Keep(value),
             Err(error) => {
                 failure = Some(error);
-                ControlFlow::Break(())
+                Flow::Stop
             }
         });
         if let Progress::Pending = progress {
             return Poll::Pending;
         }
         // Drops every other branch before completing.
-        this.driver = None;
-        let outputs = std::mem::replace(outputs, Outputs::new());
+        let driver = self.driver.take();
         Poll::Ready(match failure {
             Some(error) => Err(error),
-            None => Ok(outputs.into_vec()),
+            None => Ok(driver.map(Driver::into_kept).unwrap_or_default()),
         })
     }
 }

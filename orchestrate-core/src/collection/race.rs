@@ -1,9 +1,8 @@
 use std::future::{Future, IntoFuture};
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::driver::{Driver, Progress};
+use super::driver::{Driver, Flow, Progress};
 
 /// Runs every future of a collection at once; the first to complete wins
 /// (JS `Promise.race`) and every other branch is dropped before the future
@@ -59,7 +58,7 @@ where
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
-    driver: Option<Driver<I, F>>,
+    driver: Option<Driver<I, F, ()>>,
 }
 
 // Branches are boxed by the driver, never pinned in place.
@@ -86,7 +85,7 @@ where
         let mut winner = None;
         let progress = driver.poll(cx, &mut |_, output| {
             winner = Some(output);
-            ControlFlow::Break(())
+            Flow::Stop
         });
         match (progress, winner) {
             (Progress::Pending, _) => Poll::Pending,

@@ -1,75 +1,197 @@
 //! Which branches of a collection were woken since the last poll.
 //!
 //! A hierarchy of atomic bitsets: level 0 has a bit per slot, each level above
-//! a bit per word of the level below, up to a single word. Marking a slot costs
-//! at most one `fetch_or` per level (two levels cover 4096 slots, three cover
-//! 262 144), and draining visits only words with set bits, so one wake costs
-//! O(1) work instead of a re-poll of every branch.
+//! a bit per word of the level below, up to a single word (the top). Marking a
+//! slot costs at most one `fetch_or` per level (two levels cover 4096 slots,
+//! three cover 262 144), and draining visits only words with set bits, so one
+//! wake costs O(1) work instead of a re-poll of every branch. The levels below
+//! the top share one allocation; a set of at most 64 slots allocates none.
 //!
 //! Lost-wake freedom: a marker sets bits bottom-up and the drainer clears them
 //! top-down, so a bit set after its parent was cleared re-sets the parent, and
-//! whoever sets the top bit from zero wakes the task.
+//! whoever newly sets a top bit *signals*: it sets `MARKED` in `state`, and
+//! wakes the task unless the task is polling the set right now (`ACTIVE`).
+//! Every signal and the drainer's final `ACTIVE → idle` step are read-modify-
+//! writes of `state`, so either the drainer sees `MARKED` (and drains again),
+//! or the marker sees the drainer idle (and wakes the task). Wakes that
+//! branches make while the task polls them (a branch that yields, a branch
+//! that wakes another) thus cost no wake of the task, and the task picks them
+//! up in the same poll.
+//!
+//! The set also holds one [`Node`] per slot, the data of that slot's waker
+//! (see `raw.rs`): the set is shared by those wakers through one `Arc`, so a
+//! branch's waker costs no allocation of its own.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::task::Waker;
 
 use atomic_waker::AtomicWaker;
 
 const BITS: usize = 64;
+/// Levels below the top: 64^6 slots are more than any memory holds.
+const MAX_LOWER: usize = 5;
+
+/// The task is polling the set: a signal need not wake it.
+const ACTIVE: usize = 1;
+/// A top bit was newly set since the task last cleared this.
+const MARKED: usize = 2;
+
+/// The data of one slot's waker: where its set is. The slot is the node's
+/// position in [`ReadySet::nodes`].
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// The set that holds this node, as `Arc::into_raw` gave it (see `raw.rs`).
+    pub(crate) set: AtomicPtr<ReadySet>,
+}
 
 #[derive(Debug)]
 pub(crate) struct ReadySet {
-    /// `levels[0]` has a bit per slot; the last level is a single word.
-    levels: Box<[Box<[AtomicU64]>]>,
+    /// The top level: a single word.
+    top: AtomicU64,
+    /// The levels below the top, bottom-first, one after the other.
+    words: Box<[AtomicU64]>,
+    /// Where each level below the top starts in `words`.
+    starts: [usize; MAX_LOWER],
+    /// How many levels lie below the top.
+    lower: usize,
+    /// `ACTIVE` and `MARKED`.
+    state: AtomicUsize,
     task: AtomicWaker,
+    /// One per slot.
+    pub(crate) nodes: Box<[Node]>,
 }
 
 impl ReadySet {
+    /// A set of `slots` slots whose nodes point nowhere yet (see `raw.rs`).
     pub(crate) fn new(slots: usize) -> Self {
-        let mut levels = Vec::new();
+        let mut starts = [0; MAX_LOWER];
+        let mut lower = 0;
+        let mut total = 0;
         let mut words = slots.div_ceil(BITS).max(1);
-        loop {
-            levels.push((0..words).map(|_| AtomicU64::new(0)).collect());
-            if words == 1 {
-                break;
-            }
+        while words > 1 {
+            assert!(lower < MAX_LOWER, "orchestrate: too many branches");
+            starts[lower] = total;
+            total += words;
+            lower += 1;
             words = words.div_ceil(BITS);
         }
         ReadySet {
-            levels: levels.into_boxed_slice(),
+            top: AtomicU64::new(0),
+            words: (0..total).map(|_| AtomicU64::new(0)).collect(),
+            starts,
+            lower,
+            state: AtomicUsize::new(0),
             task: AtomicWaker::new(),
+            nodes: (0..slots)
+                .map(|_| Node {
+                    set: AtomicPtr::new(std::ptr::null_mut()),
+                })
+                .collect(),
         }
     }
 
-    /// The waker of the task that drains the set; call before draining.
-    pub(crate) fn register(&self, waker: &Waker) {
-        self.task.register(waker);
+    /// The slot whose node is `node` (a node of this set).
+    #[inline]
+    pub(crate) fn slot_of(&self, node: &Node) -> usize {
+        let base = self.nodes.as_ptr() as usize;
+        (std::ptr::from_ref(node) as usize - base) / size_of::<Node>()
     }
 
-    /// Marks `slot` ready and wakes the task if this changed anything.
+    /// Marks `slot` ready; signals if this newly set a top bit.
+    ///
+    /// Above level 0, a plain load first skips the `fetch_or` when the bit is
+    /// already set: this marker's `fetch_or` on the level below newly set a
+    /// bit there, so if a drainer had cleared this word before, its clear
+    /// happened before that `fetch_or` (the drainer clears top-down, and the
+    /// `AcqRel` read-modify-write read the drainer's later clear of the word
+    /// below, or a value after it), and the load cannot see a bit from before
+    /// the clear. A set bit it sees is one a drainer will still clear, and
+    /// then it drains the word below, with this mark.
+    #[inline]
     pub(crate) fn mark(&self, slot: usize) {
-        let mut index = slot;
-        for level in &*self.levels {
+        let bit = 1 << (slot % BITS);
+        if self.lower == 0 {
+            if self.top.fetch_or(bit, Ordering::AcqRel) & bit == 0 {
+                self.signal();
+            }
+            return;
+        }
+        let word = &self.words[slot / BITS];
+        if word.fetch_or(bit, Ordering::AcqRel) & bit != 0 {
+            // Already marked; whoever set it signals.
+            return;
+        }
+        let mut index = slot / BITS;
+        for level in 1..=self.lower {
             let bit = 1 << (index % BITS);
-            let previous = level[index / BITS].fetch_or(bit, Ordering::AcqRel);
-            if previous & bit != 0 {
-                // Already marked; whoever set it will wake the task.
+            let word = if level == self.lower {
+                &self.top
+            } else {
+                &self.words[self.starts[level] + index / BITS]
+            };
+            if word.load(Ordering::Acquire) & bit != 0
+                || word.fetch_or(bit, Ordering::AcqRel) & bit != 0
+            {
                 return;
             }
             index /= BITS;
         }
-        self.task.wake();
+        self.signal();
+    }
+
+    #[inline]
+    fn signal(&self) {
+        if self.state.fetch_or(MARKED, Ordering::AcqRel) == 0 {
+            self.task.wake();
+        }
+    }
+
+    /// The task starts polling: registers its waker; signals from now on
+    /// need not wake it until [`ReadySet::idle`] succeeds.
+    pub(crate) fn begin(&self, waker: &Waker) {
+        self.task.register(waker);
+        self.state.swap(ACTIVE, Ordering::AcqRel);
+    }
+
+    /// Whether some slot is marked (a hint: marks may land any time).
+    #[inline]
+    pub(crate) fn any(&self) -> bool {
+        self.top.load(Ordering::Acquire) != 0
+    }
+
+    /// The task is about to return `Pending`: `true` if no mark arrived since
+    /// [`ReadySet::begin`] (later marks wake the task); `false` if one did,
+    /// and the task must drain again (it stays `ACTIVE`).
+    pub(crate) fn idle(&self) -> bool {
+        if self
+            .state
+            .compare_exchange(ACTIVE, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return true;
+        }
+        self.state.swap(ACTIVE, Ordering::AcqRel);
+        false
+    }
+
+    /// The task gives up the rest of this poll with marks left: later marks
+    /// wake it (the caller wakes it for the marks left).
+    pub(crate) fn pause(&self) {
+        self.state.swap(0, Ordering::AcqRel);
     }
 
     /// Calls `each` with every marked slot, clearing the marks. Slots marked
     /// while this runs are seen now or by the next drain, never lost.
+    #[inline]
     pub(crate) fn drain(&self, mut each: impl FnMut(usize)) {
-        let top = self.levels.len() - 1;
-        self.drain_word(top, 0, &mut each);
+        let bits = self.top.swap(0, Ordering::AcqRel);
+        if bits != 0 {
+            self.drain_bits(self.lower, 0, bits, &mut each);
+        }
     }
 
-    fn drain_word(&self, level: usize, word: usize, each: &mut impl FnMut(usize)) {
-        let mut bits = self.levels[level][word].swap(0, Ordering::AcqRel);
+    /// `bits` is the word `word` of `level` (the top is level `self.lower`).
+    fn drain_bits(&self, level: usize, word: usize, mut bits: u64, each: &mut impl FnMut(usize)) {
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
             bits &= bits - 1;
@@ -77,7 +199,8 @@ impl ReadySet {
             if level == 0 {
                 each(index);
             } else {
-                self.drain_word(level - 1, index, each);
+                let below = self.words[self.starts[level - 1] + index].swap(0, Ordering::AcqRel);
+                self.drain_bits(level - 1, index, below, each);
             }
         }
     }
@@ -106,7 +229,28 @@ mod tests {
             expected.dedup();
             assert_eq!(drained(&set), expected, "slots = {slots}");
             assert!(drained(&set).is_empty());
+            assert!(!set.any());
         }
+    }
+
+    #[test]
+    fn slot_of_finds_each_node() {
+        let set = ReadySet::new(100);
+        for (slot, node) in set.nodes.iter().enumerate() {
+            assert_eq!(set.slot_of(node), slot);
+        }
+    }
+
+    #[test]
+    fn marks_while_active_ask_for_another_drain() {
+        let set = ReadySet::new(10);
+        set.begin(std::task::Waker::noop());
+        assert!(set.idle(), "nothing marked");
+        set.begin(std::task::Waker::noop());
+        set.mark(3);
+        assert!(!set.idle(), "a mark arrived while active");
+        assert_eq!(drained(&set), [3]);
+        assert!(set.idle());
     }
 
     #[test]
@@ -128,7 +272,11 @@ mod tests {
         let mut finished = false;
         while !finished {
             finished = markers.iter().all(std::thread::JoinHandle::is_finished);
+            set.begin(std::task::Waker::noop());
             set.drain(|i| seen[i] += 1);
+            while !set.idle() {
+                set.drain(|i| seen[i] += 1);
+            }
         }
         for marker in markers {
             marker.join().unwrap();

@@ -1,10 +1,8 @@
 use std::future::{Future, IntoFuture};
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::driver::{Driver, Progress};
-use super::outputs::Outputs;
+use super::driver::{Driver, Flow, Progress};
 
 /// Runs every future of a collection to completion and keeps every output, in
 /// input order (JS `Promise.allSettled`). Nothing short-circuits: a failed
@@ -28,7 +26,6 @@ where
 {
     Settled {
         driver: Some(Driver::new(branches.into_iter())),
-        outputs: Outputs::new(),
     }
 }
 
@@ -51,8 +48,7 @@ where
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
-    driver: Option<Driver<I, F>>,
-    outputs: Outputs<F::Output>,
+    driver: Option<Driver<I, F, F::Output>>,
 }
 
 impl<I, F> Settled<I, F>
@@ -102,20 +98,14 @@ where
     type Output = Vec<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(driver) = &mut this.driver else {
+        let Some(driver) = &mut self.driver else {
             panic!("`Settled` (orchestrate::settled) polled after completion");
         };
-        let outputs = &mut this.outputs;
-        let progress = driver.poll(cx, &mut |index, output| {
-            outputs.put(index, output);
-            ControlFlow::Continue(())
-        });
-        match progress {
+        match driver.poll(cx, &mut |_, output| Flow::Keep(output)) {
             Progress::Pending => Poll::Pending,
             Progress::Finished | Progress::Stopped => {
-                this.driver = None;
-                Poll::Ready(std::mem::replace(outputs, Outputs::new()).into_vec())
+                let driver = self.driver.take();
+                Poll::Ready(driver.map(Driver::into_kept).unwrap_or_default())
             }
         }
     }
