@@ -17,7 +17,7 @@ pub use ext::TimeoutExt;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout};
 
-/// Test utilities for time (feature `test-util`): a [`VirtualClock`] that
+/// Test utilities for time (feature `test-util`): a `VirtualClock` that
 /// timeouts, deadlines, sleeps and retries run on, in any runtime, without
 /// waiting for real time.
 ///
