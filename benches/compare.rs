@@ -47,10 +47,12 @@
 //! - **limit**: `settled(iter).limit(k)` against futures' `buffered(k)` (the
 //!   same ordered output), `buffer_unordered(k)` and futures-buffered's
 //!   `buffered_ordered(k)`, all collected into a `Vec`.
-//! - **timeout**: `orchestrate::timeout` against `tokio::time::timeout`,
+//! - **timeout**: `orchestrate::timeout` (on its default futures-timer backend,
+//!   and as `ours_tokio_timer` on the `TokioTimer` backend, one `with_timer`
+//!   scope around the timing loop) against `tokio::time::timeout`,
 //!   `async_std::future::timeout` and a reference that creates a futures-timer
-//!   `Delay` eagerly (the backend orchestrate's timeout arms when its future is
-//!   pending), around a future ready at once and one pending once.
+//!   `Delay` eagerly (the default backend orchestrate's timeout arms when its
+//!   future is pending), around a future ready at once and one pending once.
 //!
 //! # Targets (ratios ours / peer, one run)
 //!
@@ -82,6 +84,7 @@ use criterion::{Bencher, BenchmarkGroup, BenchmarkId, Criterion};
 use futures::executor::block_on;
 use futures::{StreamExt as _, stream};
 use futures_concurrency::prelude::*;
+use orchestrate::timer::{TokioTimer, with_timer};
 
 use support::{countdown, ready, yield_once};
 
@@ -352,12 +355,36 @@ impl<F: Future + Unpin> Future for EagerDelay<F> {
     }
 }
 
+/// Times `iters` runs of `make().await` inside one tokio `block_on`, with
+/// orchestrate's timers on tokio's timer (one `with_timer` scope around the
+/// whole loop, so no scope is made per iteration).
+fn on_tokio_backend<F: Future>(
+    b: &mut Bencher<'_>,
+    rt: &tokio::runtime::Runtime,
+    mut make: impl FnMut() -> F,
+) {
+    b.iter_custom(|iters| {
+        rt.block_on(with_timer(TokioTimer, async {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(make().await);
+            }
+            start.elapsed()
+        }))
+    });
+}
+
 macro_rules! timeout_family {
     ($group:expr, $rt:expr, $make:expr) => {{
         let group: &mut BenchmarkGroup<'_, WallTime> = $group;
         let rt: &tokio::runtime::Runtime = $rt;
         group.bench_function("ours", |b| {
             on_tokio(b, rt, || {
+                orchestrate::timeout(LIMIT, $make(black_box(1_u64)))
+            })
+        });
+        group.bench_function("ours_tokio_timer", |b| {
+            on_tokio_backend(b, rt, || {
                 orchestrate::timeout(LIMIT, $make(black_box(1_u64)))
             })
         });
@@ -476,6 +503,14 @@ fn lines() -> Vec<Line> {
             n: None,
             items: 1,
             ours: "ours",
+            peers: &["tokio", "async_std", "eager_delay"],
+        });
+        lines.push(Line {
+            workload,
+            group,
+            n: None,
+            items: 1,
+            ours: "ours_tokio_timer",
             peers: &["tokio", "async_std", "eager_delay"],
         });
     }
