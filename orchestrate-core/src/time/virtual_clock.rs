@@ -239,16 +239,17 @@ impl VirtualClock {
     /// ```
     /// use std::time::Duration;
     /// use orchestrate::testing::VirtualClock;
-    /// use orchestrate::{parallel, sleep, timeout};
+    /// use orchestrate::{sleep, timeout};
     ///
     /// let clock = VirtualClock::new();
     /// # futures::executor::block_on(async {
     /// let slow = clock.run(timeout(Duration::from_secs(30), sleep(Duration::from_secs(60))));
     /// let test = async {
+    ///     // `join!` polls `slow` first, so its timer is armed by now.
+    ///     assert_eq!(clock.pending_timers(), 2); // the timeout's and the sleep's
     ///     clock.advance(Duration::from_secs(30));
-    ///     Ok::<_, ()>(())
     /// };
-    /// let (out, ()) = futures::join!(slow, async { test.await.unwrap() });
+    /// let (out, ()) = futures::join!(slow, test);
     /// assert_eq!(out.unwrap_err().duration(), Duration::from_secs(30));
     /// # });
     /// ```
