@@ -28,7 +28,7 @@ use std::time::Duration;
 use common::{DropCounter, FOREVER, finish_after, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::sleep;
-use orchestrate_core::{Panicked, catch_panic};
+use orchestrate::{Panicked, catch_panic};
 
 /// The panic message of every panicking branch here.
 const BOOM: &str = "branch 7 exploded";

@@ -32,7 +32,7 @@ use pin_project_lite::pin_project;
 /// printed to stderr).
 ///
 /// ```
-/// use orchestrate_core::{catch_panic, settled};
+/// use orchestrate::{catch_panic, settled};
 ///
 /// async fn fetch(id: u32) -> u32 {
 ///     assert!(id != 2, "no such id: {id}");
@@ -103,7 +103,7 @@ impl Panicked {
     /// `String`, as `panic!` with or without arguments gives).
     ///
     /// ```
-    /// # use orchestrate_core::catch_panic;
+    /// # use orchestrate::catch_panic;
     /// # futures::executor::block_on(async {
     /// let panicked = catch_panic(async { panic!("disk {} is gone", 3) }).await.unwrap_err();
     /// assert_eq!(panicked.message(), Some("disk 3 is gone"));
