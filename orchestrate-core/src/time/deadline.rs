@@ -27,7 +27,10 @@ use super::timeout::{Limit, Timeout};
 /// without the deadline being passed down by hand. A `#[timeout(ms = 2000)]`
 /// fn called with 300 ms left gives up after 300 ms and returns its own
 /// `Err(E::from(elapsed))`, where the `Elapsed` names this deadline's budget.
-/// [`Deadline::current`] reads the deadline in scope.
+/// [`Deadline::current`] reads the deadline in scope. (Both limits end at the
+/// same instant: on a virtual clock the nested call always notices first; on
+/// real time, with two timers due together, the deadline's own `Elapsed` may
+/// win the race instead.)
 ///
 /// Like the [timer backend](crate::timer), the scope follows the future, on
 /// any executor, but not into futures spawned from inside it.

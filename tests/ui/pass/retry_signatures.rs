@@ -114,7 +114,11 @@ impl Client {
     #[retry(times = 3, notify = |_, _| self.calls += 100)]
     async fn by_mut(&mut self) -> Result<u32, ApiError> {
         self.calls += 1;
-        if self.calls < 2 { Err(ApiError::Busy) } else { Ok(self.calls) }
+        if self.calls < 2 {
+            Err(ApiError::Busy)
+        } else {
+            Ok(self.calls)
+        }
     }
 }
 
@@ -138,7 +142,10 @@ fn main() {
         assert_eq!(renamed_crate().await, Ok(()));
         assert_eq!(with_policy().await, Ok(()));
         assert_eq!(generic(&"x").await, Ok("x"));
-        assert_eq!(impl_trait_output().await.map(|v| v.to_string()), Ok("7".to_string()));
+        assert_eq!(
+            impl_trait_output().await.map(|v| v.to_string()),
+            Ok("7".to_string())
+        );
         assert_eq!(question_mark_and_return(false).await, Ok(5));
         assert_eq!(per_attempt().await, Ok(()));
         assert_eq!(overall().await, Ok(()));
