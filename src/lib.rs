@@ -4,33 +4,47 @@
 //! order, how many at once, for how long, and what happens when one fails*.
 //! orchestrate gives that vocabulary, the same under tokio, async-std, smol or
 //! `futures::executor`: nothing here spawns tasks or needs a runtime, and the
-//! timers run on an executor-neutral backend.
+//! timers run on an executor-neutral backend that you can swap.
 //!
 //! # The vocabulary
 //!
 //! | JS | fixed set of branches | a collection |
 //! | --- | --- | --- |
 //! | `await a; await b` | plain `.await` in order; a [`Deadline`] bounds the whole sequence | |
-//! | `Promise.all` (fail fast) | `parallel!(a, b, …)` | [`parallel(iter)`](parallel()) |
-//! | `Promise.allSettled` | `settled!(a, b, …)` | [`settled(iter)`](settled()) |
-//! | `Promise.race` | `race!(a, b, …)` | [`race(iter)`](race()) |
-//! | `Promise.any` (+ `AggregateError`) | `first_ok!(a, b, …)` | [`first_ok(iter)`](first_ok()) → [`AllFailed`] |
-//! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), `#[timeout(ms = 2000)]` | |
+//! | `Promise.all` (fail fast) | [`parallel!(a, b, …)`](parallel!) | [`parallel(iter)`](parallel()) |
+//! | `Promise.allSettled` | [`settled!(a, b, …)`](settled!) | [`settled(iter)`](settled()) |
+//! | `Promise.race` | [`race!(a, b, …)`](race!) | [`race(iter)`](race()) |
+//! | `Promise.any` (+ `AggregateError`) | [`first_ok!(a, b, …)`](first_ok!) | [`first_ok(iter)`](first_ok()) → [`AllFailed`] |
+//! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout) | |
+//! | bounded fan-out | | [`.limit(n)`](Parallel::limit) on `parallel` and `settled` |
+//! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
+//! | an `AbortSignal.timeout` passed down | [`Deadline::run`]: every timeout and retry inside gives up by the tighter limit | `Deadline::run` on each branch |
+//! | `jest.useFakeTimers()` | [`testing::VirtualClock`] (feature `test-util`) | |
+//!
+//! The macros take any number of branches, evaluate to a future (you write
+//! `.await`), allocate nothing and let branches borrow locals; their expansion
+//! is a struct made for the call that holds every branch in place. The
+//! functions take any `IntoIterator` of futures, keep input order, and poll only
+//! the branches that were woken.
 //!
 //! # Semantics
 //!
 //! | operation | waits for | on error | output order | cancels (drops) |
 //! | --- | --- | --- | --- | --- |
-//! | [`parallel`](parallel()) | every branch, or the first `Err` | the first `Err` to *arrive* is returned at once | input order | every other branch, before completing, on the first `Err` |
-//! | [`settled`](settled()) | every branch | nothing short-circuits; each `Err` stays in its slot | input order | nothing |
-//! | [`race`](race()) | the first branch to finish | a failed winner still wins | the winner's output | every other branch, before completing |
-//! | [`first_ok`](first_ok()) | the first `Ok`, or every branch | all failed: [`AllFailed`] with every error, in input order | the winner's value | every other branch, before completing, on the first `Ok` |
+//! | [`parallel`](parallel()) / `parallel!` | every branch, or the first `Err` | the first `Err` to *arrive* is returned at once | input order | every other branch, before completing, on the first `Err` |
+//! | [`settled`](settled()) / `settled!` | every branch | nothing short-circuits; each `Err` stays in its slot | input order | nothing |
+//! | [`race`](race()) / `race!` | the first branch to finish | a failed winner still wins | the winner's output | every other branch, before completing |
+//! | [`first_ok`](first_ok()) / `first_ok!` | the first `Ok`, or every branch | all failed: [`AllFailed`] with every error, in input order | the winner's value | every other branch, before completing, on the first `Ok` |
 //! | [`timeout`](timeout()) / [`Deadline::run`] | the future, or the limit | [`Elapsed`] naming the limit | | the inner future, on expiry |
+//! | a panicking branch (any of the above) | | the panic propagates to whoever polls the combinator; unwinding drops every other branch | | every branch |
 //!
 //! Dropping any of these futures drops every branch it still holds. Polling
 //! one again after it completed panics with a message naming it. With
 //! [`.limit(n)`](Parallel::limit), `parallel` and `settled` keep at most `n`
-//! branches in flight and start the next as one finishes.
+//! branches in flight and start the next as one finishes; `limit(0)` panics
+//! naming the call. `race` over an empty collection panics at its first poll
+//! (it could never finish). To keep a branch's panic as a value instead, wrap
+//! the branch in [`catch_panic`].
 //!
 //! # Quick start
 //!
@@ -44,6 +58,9 @@
 //!     fn from(e: Elapsed) -> Self { ApiError(e.to_string()) }
 //! }
 //!
+//! #[timeout(ms = 2000)]
+//! async fn user(id: u32) -> Result<String, ApiError> { Ok(format!("user {id}")) }
+//!
 //! async fn comments(post: u32) -> Result<Vec<String>, ApiError> {
 //!     Ok(vec![format!("nice post {post}")])
 //! }
@@ -53,27 +70,37 @@
 //! }
 //!
 //! # futures::executor::block_on(async {
-//! // Every post at once, each under its own time limit, keeping partial results.
-//! let posts = [1, 2, 3];
-//! let enriched = settled(posts.map(|post| async move {
-//!     let comments = comments(post).timeout(Duration::from_secs(2)).await;
-//!     let likes = likes(post).timeout(Duration::from_secs(2)).await;
-//!     (post, comments.ok().and_then(Result::ok).unwrap_or_default(),
-//!            likes.ok().and_then(Result::ok).unwrap_or(0))
+//! let name = user(7).await?;                      // a step
+//! // Every post at once, comments and likes side by side, keeping partial results.
+//! let enriched = settled([1, 2, 3].map(|post| async move {
+//!     let (comments, likes) = settled!(comments(post), likes(post)).await;
+//!     (post, comments.unwrap_or_default(), likes.unwrap_or(0))
 //! }))
 //! .limit(10)
 //! .await;
+//! assert_eq!(name, "user 7");
 //! assert_eq!(enriched[1], (2, vec!["nice post 2".to_string()], 0));
-//! # });
+//! # Ok::<(), ApiError>(())
+//! # }).unwrap();
 //! ```
 //!
 //! # Time
 //!
-//! A [`timeout`](timeout()) starts counting at its first poll and polls its future
-//! before it checks the clock, so a future that is ready at once never times
-//! out and never arms a timer. A [`Deadline`] is a fixed instant: share one
-//! between sequential steps or parallel branches to give them one budget.
-//! [`sleep`] waits on the same executor-neutral timer.
+//! A [`timeout`](timeout()) starts counting at its first poll and polls its
+//! future before it checks the clock, so a future that is ready at once never
+//! times out and never arms a timer. A [`Deadline`] is a fixed instant: share
+//! one between sequential steps or parallel branches to give them one budget;
+//! work nested in [`Deadline::run`] gives up by the tighter of its own limit
+//! and the deadline. [`sleep`] waits on the same timer. The backend is
+//! futures-timer unless a [`timer::with_timer`] scope or
+//! [`timer::set_default_timer`] picks tokio's or async-io's; tests run on a
+//! [`testing::VirtualClock`] without waiting for real time.
+//!
+//! # Seeing what ran
+//!
+//! A [`timeline::Timeline`] records when each step and branch ran and how it
+//! ended, as data and as a text Gantt chart; the `user_profile` example prints
+//! one.
 
 mod macros;
 
@@ -104,6 +131,11 @@ pub mod prelude {
         settled, timeout,
     };
 }
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Paths the macros expand to. Not public API; may change in any release.
 #[doc(hidden)]
