@@ -168,13 +168,13 @@ where
             if branches.running == 0 && branches.source.is_none() {
                 return Progress::Finished;
             }
+            if !set.any() && set.idle() {
+                return Progress::Pending;
+            }
             if budget == 0 {
                 // Leave the marks for the next poll, through the executor.
                 set.pause();
                 cx.waker().wake_by_ref();
-                return Progress::Pending;
-            }
-            if !set.any() && set.idle() {
                 return Progress::Pending;
             }
         }
