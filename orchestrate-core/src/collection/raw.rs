@@ -1,5 +1,5 @@
-//! The only `unsafe` of the crate, in two small pieces the collection driver
-//! needs to keep its branches in one allocation and its wakers in another:
+//! The collection driver's only `unsafe`, in two small pieces it needs to keep
+//! its branches in one allocation and its wakers in another:
 //!
 //! - [`Slots`]: the running branches (then their kept outputs), pinned in one
 //!   boxed slice: the pin projection from the slice to one slot, and the
@@ -18,12 +18,30 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use pin_project_lite::pin_project;
 
-use super::ready_set::{Node, ReadySet};
+use super::ready_set::ReadySet;
+
+/// The data of one slot's waker: where its set is. The slot is the node's
+/// position in [`ReadySet::nodes`]. Its pointer is private to this module, so
+/// only [`Wakers::new`] ever sets it.
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// The set that holds this node, as `Arc::into_raw` gave it.
+    set: AtomicPtr<ReadySet>,
+}
+
+impl Node {
+    /// A node that points nowhere yet: [`Wakers::new`] points it at its set.
+    pub(crate) fn unset() -> Self {
+        Node {
+            set: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+}
 
 pin_project! {
     /// One slot: a running branch, then what its join keeps of its output
@@ -121,7 +139,7 @@ impl Wakers {
         // SAFETY: `raw` comes from `Arc::into_raw` just above, and is turned
         // back into the one `Arc` it was, once.
         let set = unsafe { Arc::from_raw(raw) };
-        for node in &*set.nodes {
+        for node in set.nodes() {
             // Every node points at its set with the pointer `Arc::into_raw`
             // gave, the one the vtable below hands to
             // `Arc::{increment,decrement}_strong_count`.
@@ -139,7 +157,7 @@ impl Wakers {
     /// Panics if `slot` is out of range.
     #[inline]
     pub(crate) fn waker(&self, slot: usize) -> ManuallyDrop<Waker> {
-        let node = ptr::from_ref::<Node>(&self.set.nodes[slot]);
+        let node = ptr::from_ref::<Node>(&self.set.nodes()[slot]);
         let raw = RawWaker::new(node.cast(), &VTABLE);
         // SAFETY: the `RawWaker` contract, for the data and vtable of `raw`:
         // `node` points at a `Node` of the live `ReadySet` behind `self.set`,
@@ -156,7 +174,7 @@ impl Wakers {
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_ref, drop_waker);
 
 // SAFETY (for the four functions below, which only the `RawWaker`s built by
-// `Wakers::waker` and by `clone` use): `data` points at a `Node` inside
+// `Wakers::waker` and by `clone_waker` use): `data` points at a `Node` inside
 // `ReadySet::nodes` of a `ReadySet` that is alive, because either the
 // `Wakers` that owns an `Arc` of it is borrowed (a borrowed waker), or the
 // waker holds one strong count of it (a clone). `node.set` is the set's

@@ -22,10 +22,12 @@
 //! (see `raw.rs`): the set is shared by those wakers through one `Arc`, so a
 //! branch's waker costs no allocation of its own.
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::Waker;
 
 use atomic_waker::AtomicWaker;
+
+use super::raw::Node;
 
 const BITS: usize = 64;
 /// Levels below the top: 64^6 slots are more than any memory holds.
@@ -35,14 +37,6 @@ const MAX_LOWER: usize = 5;
 const ACTIVE: usize = 1;
 /// A top bit was newly set since the task last cleared this.
 const MARKED: usize = 2;
-
-/// The data of one slot's waker: where its set is. The slot is the node's
-/// position in [`ReadySet::nodes`].
-#[derive(Debug)]
-pub(crate) struct Node {
-    /// The set that holds this node, as `Arc::into_raw` gave it (see `raw.rs`).
-    pub(crate) set: AtomicPtr<ReadySet>,
-}
 
 #[derive(Debug)]
 pub(crate) struct ReadySet {
@@ -57,8 +51,8 @@ pub(crate) struct ReadySet {
     /// `ACTIVE` and `MARKED`.
     state: AtomicUsize,
     task: AtomicWaker,
-    /// One per slot.
-    pub(crate) nodes: Box<[Node]>,
+    /// One per slot, opaque here (see `raw.rs`).
+    nodes: Box<[Node]>,
 }
 
 impl ReadySet {
@@ -82,12 +76,14 @@ impl ReadySet {
             lower,
             state: AtomicUsize::new(0),
             task: AtomicWaker::new(),
-            nodes: (0..slots)
-                .map(|_| Node {
-                    set: AtomicPtr::new(std::ptr::null_mut()),
-                })
-                .collect(),
+            nodes: (0..slots).map(|_| Node::unset()).collect(),
         }
+    }
+
+    /// The waker nodes, one per slot.
+    #[inline]
+    pub(crate) fn nodes(&self) -> &[Node] {
+        &self.nodes
     }
 
     /// The slot whose node is `node` (a node of this set).
@@ -236,7 +232,7 @@ mod tests {
     #[test]
     fn slot_of_finds_each_node() {
         let set = ReadySet::new(100);
-        for (slot, node) in set.nodes.iter().enumerate() {
+        for (slot, node) in set.nodes().iter().enumerate() {
             assert_eq!(set.slot_of(node), slot);
         }
     }
