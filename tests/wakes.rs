@@ -254,6 +254,58 @@ fn spurious_wakes_of_every_branch_from_another_thread() {
     }
 }
 
+// ------------------------------------------------------------ free-for-all
+
+#[test]
+fn completions_racing_from_many_threads_lose_no_wake() {
+    // No hand-over: four threads give outputs to disjoint quarters of the
+    // branches as fast as they can, each also waking random branches for
+    // nothing, while the executor polls; the branches' own wakes (marks in
+    // the ready set, budgets running out) race the executor's drains.
+    for round in 0..8 {
+        for target in targets(LIMIT + round) {
+            let n = target.arity(1_000);
+            let log = Log::new();
+            let (branches, switches) = remotes(n, &log);
+            if round % 2 == 1 {
+                switches.iter().step_by(7).for_each(|s| s.self_wake(2));
+            }
+            let order = shuffled(n);
+            let outputs = outputs_for(target, &order);
+            let mut exec = Exec::new(
+                target.build(branches),
+                Policy {
+                    fresh_waker_each_poll: round % 4 < 2,
+                    spurious_polls: 0,
+                },
+            );
+            let done = Once::default();
+            let threads: Vec<_> = (0..4)
+                .map(|t| {
+                    let (switches, outputs, done) =
+                        (switches.clone(), outputs.clone(), done.clone());
+                    let mine: Vec<usize> = order.iter().copied().skip(t).step_by(4).collect();
+                    thread::spawn(move || {
+                        for (k, i) in mine.into_iter().enumerate() {
+                            if done.is_set() {
+                                return;
+                            }
+                            switches[i].complete(outputs[i]);
+                            switches[(i * 31 + k) % switches.len()].wake();
+                        }
+                    })
+                })
+                .collect();
+            let out = exec.run();
+            done.set();
+            for thread in threads {
+                thread.join().expect("a completing thread");
+            }
+            check_outcome(target, &out, &outputs, &log, &switches);
+        }
+    }
+}
+
 // ---------------------------------------------------------- after the end
 
 #[test]

@@ -578,44 +578,41 @@ impl Target {
                 panic!("the macros take exactly {MACRO_ARITY} branches here");
             };
             return match self {
-                Target::ParallelMacro => Box::pin(async move {
-                    let all = parallel!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11).await;
-                    Outcome::All(all.map(|t| {
-                        vec![t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11]
-                    }))
-                }),
-                Target::SettledMacro => Box::pin(async move {
-                    let t = settled!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11).await;
-                    Outcome::Settled(vec![
-                        t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11,
-                    ])
-                }),
-                Target::RaceMacro => Box::pin(async move {
-                    Outcome::Race(race!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11).await)
-                }),
-                Target::FirstOkMacro => Box::pin(async move {
-                    let any = first_ok!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11).await;
-                    Outcome::FirstOk(any.map_err(orchestrate::AllFailed::into_errors))
-                }),
+                Target::ParallelMacro => kept_alive(
+                    parallel!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11),
+                    |all| {
+                        Outcome::All(all.map(|t| {
+                            vec![t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11]
+                        }))
+                    },
+                ),
+                Target::SettledMacro => kept_alive(
+                    settled!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11),
+                    |t| {
+                        Outcome::Settled(vec![
+                            t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11,
+                        ])
+                    },
+                ),
+                Target::RaceMacro => kept_alive(
+                    race!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11),
+                    Outcome::Race,
+                ),
+                Target::FirstOkMacro => kept_alive(
+                    first_ok!(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11),
+                    |any| Outcome::FirstOk(any.map_err(orchestrate::AllFailed::into_errors)),
+                ),
                 _ => unreachable!(),
             };
         }
         match self {
-            Target::Parallel => Box::pin(async move { Outcome::All(parallel(branches).await) }),
-            Target::ParallelLimit(n) => {
-                Box::pin(async move { Outcome::All(parallel(branches).limit(n).await) })
-            }
-            Target::Settled => Box::pin(async move { Outcome::Settled(settled(branches).await) }),
-            Target::SettledLimit(n) => {
-                Box::pin(async move { Outcome::Settled(settled(branches).limit(n).await) })
-            }
-            Target::Race => Box::pin(async move { Outcome::Race(race(branches).await) }),
-            Target::FirstOk => Box::pin(async move {
-                Outcome::FirstOk(
-                    first_ok(branches)
-                        .await
-                        .map_err(orchestrate::AllFailed::into_errors),
-                )
+            Target::Parallel => kept_alive(parallel(branches), Outcome::All),
+            Target::ParallelLimit(n) => kept_alive(parallel(branches).limit(n), Outcome::All),
+            Target::Settled => kept_alive(settled(branches), Outcome::Settled),
+            Target::SettledLimit(n) => kept_alive(settled(branches).limit(n), Outcome::Settled),
+            Target::Race => kept_alive(race(branches), Outcome::Race),
+            Target::FirstOk => kept_alive(first_ok(branches), |any| {
+                Outcome::FirstOk(any.map_err(orchestrate::AllFailed::into_errors))
             }),
             _ => unreachable!(),
         }
@@ -664,6 +661,43 @@ impl Target {
                 })
             }
         }
+    }
+}
+
+/// `future` with its output mapped by `map`, boxed. Unlike an `async` block
+/// that awaits it, this keeps the combinator alive after it returned `Ready`
+/// (until the [`Joined`] is dropped), so a test that looks at the branches
+/// then sees what the combinator itself dropped before completing.
+fn kept_alive<F, G>(future: F, map: G) -> Joined
+where
+    F: Future + Send + 'static,
+    G: FnOnce(F::Output) -> Outcome + Send + Unpin + 'static,
+{
+    Box::pin(KeptAlive {
+        future: Box::pin(future),
+        map: Some(map),
+    })
+}
+
+struct KeptAlive<F, G> {
+    future: Pin<Box<F>>,
+    map: Option<G>,
+}
+
+impl<F, G> Future for KeptAlive<F, G>
+where
+    F: Future,
+    G: FnOnce(F::Output) -> Outcome + Unpin,
+{
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let output = std::task::ready!(self.future.as_mut().poll(cx));
+        let map = self
+            .map
+            .take()
+            .expect("the test polled a finished combinator");
+        Poll::Ready(map(output))
     }
 }
 
