@@ -6,6 +6,9 @@
 //! kind of fn (with `#[async_trait]` and `#[tracing::instrument]`), and a poll
 //! after completion.
 
+// Branches are often `async fn`s that await nothing: a branch must be a future.
+#![allow(clippy::unused_async)]
+
 #[macro_use]
 mod common;
 mod support;
@@ -441,7 +444,7 @@ runtime_tests! {
     // ---------------------------------------------------------------- borrows
 
     async fn branches_borrow_locals() {
-        let names = vec!["ada".to_string(), "grace".to_string()];
+        let names = ["ada".to_string(), "grace".to_string()];
         let mut log = Vec::new();
         let counter = AtomicUsize::new(0);
         let out = parallel!(

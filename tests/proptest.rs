@@ -81,6 +81,7 @@ fn cases(sizes: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> 
 }
 
 /// Runs one case against `target` and checks every property.
+#[allow(clippy::too_many_lines)] // one scenario, checked step by step
 fn check(target: Target, case: &Case) -> Result<(), TestCaseError> {
     let n = case.outputs.len();
     assert_eq!(

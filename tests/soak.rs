@@ -176,7 +176,7 @@ fn join_round() -> usize {
         drop(every);
 
         // Every branch but one yields first: the one that does not wins.
-        sum += race((0..BRANCHES).map(|i| branch(if i == 4_242 { 0 } else { 1 }, i))).await;
+        sum += race((0..BRANCHES).map(|i| branch(usize::from(i != 4_242), i))).await;
 
         let none: AllFailed<usize> = first_ok((0..BRANCHES).map(|i| branch(i, Err::<(), _>(i))))
             .await

@@ -33,6 +33,9 @@ use orchestrate::prelude::*;
 use orchestrate::timer::{AsyncIoTimer, FuturesTimer, TimerBackend, TokioTimer, with_timer};
 use orchestrate::{sleep, sleep_until};
 
+/// One nanosecond short of `Duration::MAX`.
+const NEAR_MAX: Duration = Duration::new(u64::MAX, 999_999_998);
+
 /// A future that wakes itself at every poll and never finishes, counting its
 /// polls.
 struct Busy {
@@ -96,7 +99,7 @@ runtime_tests! {
         let mut limited = pin!(timeout(Duration::MAX, pending::<()>()));
         let mut budget = pin!(Deadline::after(Duration::MAX).run(pending::<()>()));
         let mut nap = pin!(sleep(Duration::MAX));
-        let mut near_max = pin!(timeout(Duration::MAX - Duration::from_nanos(1), pending::<()>()));
+        let mut near_max = pin!(timeout(NEAR_MAX, pending::<()>()));
         for _ in 0..3 {
             assert!(poll_once(limited.as_mut()).await.is_pending());
             assert!(poll_once(budget.as_mut()).await.is_pending());
@@ -112,7 +115,7 @@ runtime_tests! {
         }
         // And a future under such a limit still finishes.
         assert_eq!(timeout(Duration::MAX, sleep(ms(5))).await, Ok(()));
-        assert_eq!(sleep(ms(5)).timeout(Duration::MAX - Duration::from_nanos(1)).await, Ok(()));
+        assert_eq!(sleep(ms(5)).timeout(NEAR_MAX).await, Ok(()));
     }
 
     // ---------------------------------------------------- a deadline gone by

@@ -52,11 +52,11 @@ fn shuffled(n: usize) -> Vec<usize> {
 /// `order` decides (fails `parallel`, succeeds `first_ok`); every other
 /// branch does not.
 fn outputs_for(target: Target, order: &[usize]) -> Vec<Out> {
-    let decider = order[order.len() * 3 / 4];
+    let deciding_branch = order[order.len() * 3 / 4];
     (0..order.len())
         .map(|i| {
             let v = u32::try_from(i).unwrap();
-            let decides = i == decider;
+            let decides = i == deciding_branch;
             match target {
                 Target::FirstOkMacro | Target::FirstOk => {
                     if decides {
@@ -195,7 +195,11 @@ fn wakes_before_pending_is_returned_inline() {
             fresh_waker_each_poll: true,
             spurious_polls: 0,
         },
-        |switches| switches.iter().for_each(|s| s.self_wake(3)),
+        |switches| {
+            for switch in switches {
+                switch.self_wake(3);
+            }
+        },
     );
 }
 
@@ -204,7 +208,9 @@ fn wakes_before_pending_is_returned_from_another_thread_through_many_clones() {
     // At its first poll every branch clones the waker 1000 times and wakes
     // through every clone from another thread, then returns `Pending`.
     cross_thread(Policy::default(), |switches| {
-        switches.iter().for_each(|s| s.clone_storm(1000));
+        for switch in switches {
+            switch.clone_storm(1000);
+        }
     });
 }
 
@@ -409,7 +415,9 @@ fn no_waker_clone_outlives_the_combinator() {
         let n = target.arity(BRANCHES);
         let log = Log::new();
         let (branches, switches) = remotes(n, &log);
-        switches.iter().for_each(|s| s.clone_storm(100));
+        for switch in &switches {
+            switch.clone_storm(100);
+        }
         let order = shuffled(n);
         let outputs = outputs_for(target, &order);
         let mut exec = Exec::new(
