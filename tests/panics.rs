@@ -158,9 +158,9 @@ mod scenarios {
     use super::*;
     use orchestrate::{first_ok, parallel, race, settled};
 
-    type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+    pub(super) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-    fn boxed<T>(future: impl Future<Output = T> + Send + 'static) -> BoxFuture<T> {
+    pub(super) fn boxed<T>(future: impl Future<Output = T> + Send + 'static) -> BoxFuture<T> {
         Box::pin(future)
     }
 
@@ -343,6 +343,122 @@ mod propagates {
     first_ok_macro,
     timeout,
     nested_joins,
+    }
+}
+
+// ------------------------------------------- a branch that panics on drop
+
+/// Panics with "drop exploded" when dropped, unless defused.
+struct PanicOnDrop(Option<Guard>);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if self.0.take().is_some() && !std::thread::panicking() {
+            panic!("drop exploded");
+        }
+    }
+}
+
+/// A branch that panics when cancelled (dropped before it finished).
+fn explodes_when_cancelled<T>(p: &Probe) -> impl Future<Output = T> + Send + 'static {
+    let bomb = PanicOnDrop(Some(p.guard()));
+    async move {
+        sleep(FOREVER).await;
+        drop(bomb);
+        unreachable!("a sleeper is always dropped first")
+    }
+}
+
+/// A branch that outputs `out` after a few polls.
+fn soon<T: Send + 'static>(p: &Probe, out: T) -> impl Future<Output = T> + Send + 'static {
+    let guard = p.guard();
+    async move {
+        yield_now(2).await;
+        drop(guard);
+        out
+    }
+}
+
+#[test]
+fn a_branch_that_panics_while_cancelled_still_lets_every_sibling_drop() {
+    type Case = (&'static str, fn(&Probe) -> Joined);
+    let cases: [Case; 7] = [
+        ("parallel", |p| {
+            let mut branches: Vec<scenarios::BoxFuture<Result<(), u8>>> =
+                (0..10).map(|_| scenarios::boxed(p.sleeper())).collect();
+            branches.insert(3, scenarios::boxed(explodes_when_cancelled(p)));
+            branches.push(scenarios::boxed(soon(p, Err(1))));
+            Box::pin(async move {
+                let _ = orchestrate::parallel(branches).await;
+            })
+        }),
+        ("race", |p| {
+            let mut branches: Vec<scenarios::BoxFuture<u8>> =
+                (0..10).map(|_| scenarios::boxed(p.sleeper())).collect();
+            branches.insert(0, scenarios::boxed(explodes_when_cancelled(p)));
+            branches.push(scenarios::boxed(soon(p, 1)));
+            Box::pin(async move {
+                let _ = orchestrate::race(branches).await;
+            })
+        }),
+        ("first_ok", |p| {
+            let mut branches: Vec<scenarios::BoxFuture<Result<u8, u8>>> =
+                (0..10).map(|_| scenarios::boxed(p.sleeper())).collect();
+            branches.insert(9, scenarios::boxed(explodes_when_cancelled(p)));
+            branches.push(scenarios::boxed(soon(p, Ok(1))));
+            Box::pin(async move {
+                let _ = orchestrate::first_ok(branches).await;
+            })
+        }),
+        ("parallel!", |p| {
+            let (a, b, c, d) = (
+                p.sleeper::<Result<u8, u8>>(),
+                explodes_when_cancelled::<Result<u8, u8>>(p),
+                p.sleeper::<Result<u8, u8>>(),
+                soon(p, Err::<u8, u8>(1)),
+            );
+            Box::pin(async move {
+                let _ = parallel!(a, b, c, d).await;
+            })
+        }),
+        ("race!", |p| {
+            let (a, b, c) = (
+                explodes_when_cancelled::<u8>(p),
+                p.sleeper::<u8>(),
+                soon(p, 1_u8),
+            );
+            Box::pin(async move {
+                let _ = race!(a, b, c).await;
+            })
+        }),
+        ("first_ok!", |p| {
+            let (a, b, c) = (
+                p.sleeper::<Result<u8, u8>>(),
+                soon(p, Ok::<u8, u8>(1)),
+                explodes_when_cancelled::<Result<u8, u8>>(p),
+            );
+            Box::pin(async move {
+                let _ = first_ok!(a, b, c).await;
+            })
+        }),
+        ("timeout", |p| {
+            let (a, b) = (explodes_when_cancelled::<()>(p), p.sleeper::<()>());
+            Box::pin(async move {
+                let _ = settled!(a, b).timeout(ms(5)).await;
+            })
+        }),
+    ];
+    for (name, scenario) in cases {
+        let probe = Probe::default();
+        let body = scenario(&probe);
+        let payload = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(body)))
+            .expect_err("the panic of the cancelled branch did not reach the caller");
+        assert_eq!(message(&*payload), Some("drop exploded"), "{name}");
+        assert_eq!(
+            probe.alive(),
+            0,
+            "{name}: a sibling outlived the panicking drop"
+        );
     }
 }
 

@@ -407,6 +407,45 @@ fn wakes_after_the_combinator_completed_or_was_dropped_are_harmless() {
     }
 }
 
+// ------------------------------------------------------- while cancelling
+
+#[test]
+fn branches_that_wake_while_being_dropped() {
+    // Every branch wakes its waker (by reference, through a clone, and from
+    // another thread) from its destructor: while the combinator cancels it on
+    // a deciding output, while the combinator is dropped mid-flight, and as
+    // `settled` drops each finished branch.
+    for target in targets(LIMIT) {
+        for mid_flight in [false, true] {
+            let n = target.arity(BRANCHES);
+            let log = Log::new();
+            let (branches, switches) = remotes(n, &log);
+            for switch in &switches {
+                switch.wake_on_drop();
+            }
+            let order = shuffled(n);
+            let outputs = outputs_for(target, &order);
+            let mut exec = Exec::new(target.build(branches), Policy::default());
+            assert!(exec.poll().is_pending());
+            if mid_flight {
+                switches[order[0]].complete(outputs[order[0]]);
+                let _ = exec.poll_if_woken();
+                drop(exec);
+                assert!(support::all_over(&switches), "{target:?}");
+                log.assert_no_poll_after_the_end();
+                continue;
+            }
+            let done = Once::default();
+            let completer =
+                complete_from_thread(switches.clone(), order, outputs.clone(), done.clone());
+            let out = exec.run();
+            done.set();
+            completer.join().expect("the completing thread");
+            check_outcome(target, &out, &outputs, &log, &switches);
+        }
+    }
+}
+
 // ------------------------------------------------------------------- clones
 
 #[test]

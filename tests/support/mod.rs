@@ -110,6 +110,9 @@ struct RemoteState<T> {
     /// Clone the poll's waker this many times, wake through every clone from
     /// another thread, then drop the clones.
     clone_storm: usize,
+    /// Wake the latest waker (by reference, by a clone, and from another
+    /// thread) while being dropped.
+    wake_on_drop: bool,
 }
 
 /// The test's side of a [`Remote`] branch: completes it, wakes it, and tells
@@ -150,6 +153,7 @@ pub(crate) fn remote<T>(id: usize, log: &Log) -> (Remote<T>, Switch<T>) {
         dropped: false,
         self_wakes: 0,
         clone_storm: 0,
+        wake_on_drop: false,
     }));
     (
         Remote {
@@ -219,6 +223,11 @@ impl<T> Switch<T> {
     /// every clone from another thread.
     pub(crate) fn clone_storm(&self, clones: usize) {
         lock(&self.state).clone_storm = clones;
+    }
+
+    /// Makes the branch wake its latest waker while it is being dropped.
+    pub(crate) fn wake_on_drop(&self) {
+        lock(&self.state).wake_on_drop = true;
     }
 
     pub(crate) fn polls(&self) -> usize {
@@ -300,11 +309,20 @@ impl<T> Future for Remote<T> {
 
 impl<T> Drop for Remote<T> {
     fn drop(&mut self) {
-        let completed = {
+        let (completed, waker) = {
             let mut state = lock(&self.state);
             state.dropped = true;
-            state.completed
+            let waker = state.wake_on_drop.then(|| state.waker.clone()).flatten();
+            (state.completed, waker)
         };
+        if let Some(waker) = waker {
+            // Wakes from inside the combinator's cancellation (or its own drop).
+            waker.wake_by_ref();
+            waker.clone().wake();
+            std::thread::spawn(move || waker.wake())
+                .join()
+                .expect("the waking thread");
+        }
         self.log.push(if completed {
             Event::Released(self.id)
         } else {
