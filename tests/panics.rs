@@ -353,9 +353,8 @@ struct PanicOnDrop(Option<Guard>);
 
 impl Drop for PanicOnDrop {
     fn drop(&mut self) {
-        if self.0.take().is_some() && !std::thread::panicking() {
-            panic!("drop exploded");
-        }
+        let armed = self.0.take().is_some();
+        assert!(!armed || std::thread::panicking(), "drop exploded");
     }
 }
 

@@ -318,7 +318,8 @@ impl<T> Drop for Remote<T> {
         if let Some(waker) = waker {
             // Wakes from inside the combinator's cancellation (or its own drop).
             waker.wake_by_ref();
-            waker.clone().wake();
+            let clone = waker.clone();
+            clone.wake();
             std::thread::spawn(move || waker.wake())
                 .join()
                 .expect("the waking thread");
