@@ -36,15 +36,19 @@
 //! | [`race`](race()) / `race!` | the first branch to finish | a failed winner still wins | the winner's output | every other branch, before completing |
 //! | [`first_ok`](first_ok()) / `first_ok!` | the first `Ok`, or every branch | all failed: [`AllFailed`] with every error, in input order | the winner's value | every other branch, before completing, on the first `Ok` |
 //! | [`timeout`](timeout()) / [`Deadline::run`] | the future, or the limit | [`Elapsed`] naming the limit | | the inner future, on expiry |
-//! | a panicking branch (any of the above) | | the panic propagates to whoever polls the combinator; unwinding drops every other branch | | every branch |
+//! | a branch panics (any combinator, `timeout`) | | the panic is not an error value: it unwinds out of the combinator's `poll` into the task that awaits it, with the branch's own payload (`block_on` re-raises it; `tokio::spawn` reports a `JoinError` whose `is_panic()` is true) | | every other branch: during the unwinding under executors that poll on the caller's stack, or when the runtime drops the panicked task (tokio multi-thread); a sibling whose destructor panics while cancelled does not stop the others from being dropped |
+//! | [`catch_panic`] | the future | a panic becomes `Err(Panicked)` (`message()`, `into_payload()`, `resume()`) | | the future, as soon as it panicked |
 //!
 //! Dropping any of these futures drops every branch it still holds. Polling
 //! one again after it completed panics with a message naming it. With
 //! [`.limit(n)`](Parallel::limit), `parallel` and `settled` keep at most `n`
 //! branches in flight and start the next as one finishes; `limit(0)` panics
 //! naming the call. `race` over an empty collection panics at its first poll
-//! (it could never finish). To keep a branch's panic as a value instead, wrap
-//! the branch in [`catch_panic`].
+//! (it could never finish). A combinator that a panic escaped must not be
+//! polled again: what it does then is unspecified (typically it panics again),
+//! never undefined behaviour. Wrap a branch in [`catch_panic`] to keep its panic
+//! as a value: `settled` then keeps every outcome, and `parallel` fails fast on
+//! a panic as on an error. Branches that are not wrapped pay nothing.
 //!
 //! # Quick start
 //!

@@ -36,6 +36,9 @@
 /// # });
 /// ```
 ///
+/// A branch written as an `async` block whose error type nothing else fixes
+/// must name it, as with `futures::try_join!`: `async { Ok::<_, MyError>(2) }`.
+///
 /// # Examples
 ///
 /// ```
