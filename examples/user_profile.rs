@@ -53,8 +53,13 @@ fn main() -> ExitCode {
         options.runtime,
         profile::load_profile(&api, &timeline, options.limit),
     );
-    let total = timeline.elapsed();
     let entries = timeline.entries();
+    // The end of the last call, as on the chart's axis.
+    let total = entries
+        .iter()
+        .filter_map(|entry| entry.end)
+        .max()
+        .unwrap_or_default();
 
     if options.json {
         println!("{}", report::json(&result, total, &entries));
