@@ -10,6 +10,7 @@ use syn::visit_mut::VisitMut;
 use super::args::{BackoffSpec, Policy, RetryArgs, Times};
 use crate::item::{Body, FnItem, ImplTraitToInfer, Shape, typed_block};
 use crate::timeout::args::TimeoutArgs;
+use crate::timeout::timed;
 
 pub(crate) fn expand(
     args: &RetryArgs,
@@ -48,21 +49,9 @@ pub(crate) fn expand(
     let state = Ident::new("__orchestrate_retry", Span::mixed_site());
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let delay = Ident::new("__orchestrate_delay", Span::mixed_site());
-    let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
 
-    let timed = |limit: &TimeoutArgs, future: TokenStream| {
-        let duration = limit.limit.duration(&limit.krate);
-        let timeout_krate = &limit.krate;
-        let timed_out = quote_spanned! {output.span()=>
-            <#output_type as #timeout_krate::__private::TimeoutOutput>::timed_out(#elapsed)
-        };
-        quote! {
-            match #timeout_krate::__private::timeout(#duration, #future).await {
-                #krate::__private::Ok(#out) => #out,
-                #krate::__private::Err(#elapsed) => #timed_out,
-            }
-        }
-    };
+    let timed =
+        |limit: &TimeoutArgs, future: TokenStream| timed(limit, output, &output_type, &future);
 
     let attempt_block = typed_block(&output_type, stmts, brace.span.join());
     let attempt = if let Some(limit) = per_attempt {

@@ -19,7 +19,7 @@ use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::quote;
 use syn::{Attribute, Meta};
 
-use crate::errors::Errors;
+use crate::errors::{self, Errors};
 use crate::item::FnItem;
 use crate::timeout::args as timeout_args;
 
@@ -43,22 +43,9 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
                 expand::expand(&args, &parsed, per_attempt.as_ref(), overall.as_ref())
             })
         }
-        (args, parsed) => {
-            let mut errors = Errors::default();
-            for error in [args.err(), parsed.err()].into_iter().flatten() {
-                errors.push(error);
-            }
-            errors.finish().map(|()| TokenStream::new())
-        }
+        (args, parsed) => Err(errors::both(args, parsed)),
     };
-    match expanded {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            let mut tokens = item;
-            tokens.extend(error.into_compile_error());
-            tokens
-        }
-    }
+    errors::or_item(expanded, item)
 }
 
 /// Whether `attr` is `#[name]` or `#[path::to::name(…)]`.

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::Type;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
@@ -19,7 +20,6 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
         ));
     };
     let krate = &args.krate;
-    let duration = args.limit.duration(krate);
     let FnItem {
         attrs,
         vis,
@@ -35,20 +35,7 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
     // `impl Trait` cannot be named inside the body; `_` lets it be inferred.
     let mut output_type = output.clone();
     ImplTraitToInfer.visit_type_mut(&mut output_type);
-    let out = Ident::new("__orchestrate_out", Span::mixed_site());
-    let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
-    // Errors about the return type point at the return type.
-    let timed_out = quote_spanned! {output.span()=>
-        <#output_type as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
-    };
-    let timed = |future: TokenStream| {
-        quote! {
-            match #krate::__private::timeout(#duration, #future).await {
-                #krate::__private::Ok(#out) => #out,
-                #krate::__private::Err(#elapsed) => #timed_out,
-            }
-        }
-    };
+    let timed = |future: TokenStream| timed(args, output, &output_type, &future);
 
     let new_body = match shape {
         Shape::AsyncFn => {
@@ -69,4 +56,29 @@ pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStre
             #new_body
         }
     })
+}
+
+/// `future` under the limit of `args`, as the fn's output: a timed-out call
+/// becomes `<Output as TimeoutOutput>::timed_out(elapsed)`, reported on the
+/// return type if `Output` cannot hold a timeout. `output_type` is `output`
+/// with `impl Trait` replaced by `_`.
+pub(crate) fn timed(
+    args: &TimeoutArgs,
+    output: &Type,
+    output_type: &Type,
+    future: &TokenStream,
+) -> TokenStream {
+    let krate = &args.krate;
+    let duration = args.limit.duration(krate);
+    let out = Ident::new("__orchestrate_out", Span::mixed_site());
+    let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
+    let timed_out = quote_spanned! {output.span()=>
+        <#output_type as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
+    };
+    quote! {
+        match #krate::__private::timeout(#duration, #future).await {
+            #krate::__private::Ok(#out) => #out,
+            #krate::__private::Err(#elapsed) => #timed_out,
+        }
+    }
 }

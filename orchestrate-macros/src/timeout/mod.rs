@@ -5,9 +5,11 @@
 pub(crate) mod args;
 mod expand;
 
+pub(crate) use expand::timed;
+
 use proc_macro2::TokenStream;
 
-use crate::errors::Errors;
+use crate::errors;
 use crate::item::FnItem;
 
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -22,18 +24,7 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             None => expand::expand(args, parsed),
         }
     } else {
-        let mut errors = Errors::default();
-        for error in [args.err(), parsed.err()].into_iter().flatten() {
-            errors.push(error);
-        }
-        errors.finish().map(|()| TokenStream::new())
+        Err(errors::both(args, parsed))
     };
-    match expanded {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            let mut tokens = item;
-            tokens.extend(error.into_compile_error());
-            tokens
-        }
-    }
+    errors::or_item(expanded, item)
 }
