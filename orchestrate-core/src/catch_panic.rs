@@ -57,6 +57,14 @@ pin_project! {
     ///
     /// Polling it again after it has returned `Ready` panics with a message
     /// naming `CatchPanic`.
+    ///
+    /// ```
+    /// # use orchestrate::{catch_panic, CatchPanic};
+    /// # futures::executor::block_on(async {
+    /// let guarded: CatchPanic<_> = catch_panic(async { 7 });
+    /// assert_eq!(guarded.await.ok(), Some(7));
+    /// # });
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct CatchPanic<F> {
@@ -94,6 +102,14 @@ impl<F: Future> Future for CatchPanic<F> {
 /// Holds the panic's payload: [`message`](Panicked::message) reads it as text
 /// (as `panic!("…")` and `assert!` produce), [`resume`](Panicked::resume)
 /// unwinds with it again. `Display` reads `panicked: <message>`.
+///
+/// ```
+/// # use orchestrate::catch_panic;
+/// # futures::executor::block_on(async {
+/// let panicked = catch_panic(async { panic!("out of cheese") }).await.unwrap_err();
+/// assert_eq!(panicked.to_string(), "panicked: out of cheese");
+/// # });
+/// ```
 pub struct Panicked {
     payload: Box<dyn Any + Send + 'static>,
 }
@@ -118,12 +134,28 @@ impl Panicked {
     }
 
     /// The payload, as `std::panic::catch_unwind` gives it.
+    ///
+    /// ```
+    /// # use orchestrate::catch_panic;
+    /// # futures::executor::block_on(async {
+    /// let panicked = catch_panic(async { std::panic::panic_any(42_u8) }).await.unwrap_err();
+    /// assert_eq!(panicked.into_payload().downcast_ref::<u8>(), Some(&42));
+    /// # });
+    /// ```
     pub fn into_payload(self) -> Box<dyn Any + Send + 'static> {
         self.payload
     }
 
     /// Unwinds again with the same payload, as if the panic had never been
     /// caught.
+    ///
+    /// ```should_panic
+    /// # use orchestrate::catch_panic;
+    /// # futures::executor::block_on(async {
+    /// let panicked = catch_panic(async { panic!("not mine to handle") }).await.unwrap_err();
+    /// panicked.resume();
+    /// # });
+    /// ```
     pub fn resume(self) -> ! {
         resume_unwind(self.payload)
     }

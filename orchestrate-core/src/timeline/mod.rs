@@ -1,7 +1,19 @@
 //! An opt-in timeline of an orchestration: when each step and branch ran and
 //! how it ended, as plain data and as a text Gantt chart.
 //!
-//! Start with [`Timeline`].
+//! Start with [`Timeline`]:
+//!
+//! ```
+//! use orchestrate::timeline::{Outcome, Timeline};
+//!
+//! # futures::executor::block_on(async {
+//! let timeline = Timeline::new();
+//! let user = timeline.step("GET /user", async { Ok::<_, ()>("ada") }).await;
+//! assert_eq!(user, Ok("ada"));
+//! assert_eq!(timeline.entries()[0].outcome, Outcome::Ok);
+//! print!("{}", timeline.chart());
+//! # });
+//! ```
 
 mod chart;
 mod entry;
