@@ -88,6 +88,8 @@ pin_project! {
         adjust: A,
         #[pin]
         attempt: Option<Fut>,
+        // Pinned: a `Sleep` is `!Unpin` with the `tokio` feature.
+        #[pin]
         wait: Option<Sleep>,
         done: bool,
     }
@@ -230,11 +232,11 @@ where
         let mut this = self.project();
         assert!(!*this.done, "`Retry` polled after completion");
         loop {
-            if let Some(wait) = this.wait.as_mut() {
-                if Pin::new(wait).poll(cx).is_pending() {
+            if let Some(wait) = this.wait.as_mut().as_pin_mut() {
+                if wait.poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                *this.wait = None;
+                this.wait.set(None);
             }
             if this.attempt.is_none() {
                 this.attempts.begin();
@@ -270,7 +272,7 @@ where
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            *this.wait = Some(sleep(delay));
+            this.wait.set(Some(sleep(delay)));
         }
     }
 }

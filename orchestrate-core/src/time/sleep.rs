@@ -3,6 +3,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use pin_project_lite::pin_project;
+
 use super::clock;
 use super::timer::{self, TimerFuture};
 
@@ -10,7 +12,8 @@ use super::timer::{self, TimerFuture};
 /// [timer backend](crate::timer) (a virtual clock's time in tests).
 ///
 /// Like every future here it is lazy: the wait starts at the first poll.
-/// A zero duration is ready at once without arming a timer.
+/// A zero duration is ready at once without arming a timer; one longer than
+/// about a century (100 × 365 days, such as [`Duration::MAX`]) never ends.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -54,49 +57,61 @@ enum Wake {
     At(Instant),
 }
 
-/// The future of [`sleep`] and [`sleep_until`]. Output: `()`. It stays ready
-/// once it has completed, so polling it again is harmless.
-///
-/// ```
-/// # use std::time::Duration;
-/// # use orchestrate::{sleep, Sleep};
-/// # futures::executor::block_on(async {
-/// let nap: Sleep = sleep(Duration::from_millis(1));
-/// nap.await;
-/// # });
-/// ```
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Sleep {
-    wake: Wake,
-    timer: Option<TimerFuture>,
+pin_project! {
+    /// The future of [`sleep`] and [`sleep_until`]. Output: `()`. It stays ready
+    /// once it has completed, so polling it again is harmless.
+    ///
+    /// With the `tokio` feature it is `!Unpin` (it may hold tokio's `Sleep`
+    /// inline): pin it to poll it by hand (`std::pin::pin!`, `Box::pin`);
+    /// `.await` does so already.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::{sleep, Sleep};
+    /// # futures::executor::block_on(async {
+    /// let nap: Sleep = sleep(Duration::from_millis(1));
+    /// nap.await;
+    /// # });
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Sleep {
+        wake: Wake,
+        #[pin]
+        timer: Option<TimerFuture>,
+    }
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let wake = self.wake;
-        let timer = match &mut self.timer {
-            Some(timer) => timer,
-            none => {
-                let armed = match wake {
-                    Wake::After(duration) if duration.is_zero() => None,
-                    // Beyond the clock's range: never.
-                    Wake::After(duration) => Some(timer::timer_after(duration)),
-                    Wake::At(deadline) if deadline <= clock::now() => None,
-                    Wake::At(deadline) => Some(Some(timer::timer_at(deadline))),
-                };
-                match armed {
-                    None => {
-                        self.wake = Wake::After(Duration::ZERO);
-                        return Poll::Ready(());
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if this.timer.is_none() {
+            let mut slot = this.timer.as_mut();
+            let done = match *this.wake {
+                Wake::After(duration) if duration.is_zero() => true,
+                Wake::After(duration) => {
+                    if timer::arm_after(duration, |timer| slot.set(Some(timer))).is_none() {
+                        // Beyond a century or the clock's range: never.
+                        return Poll::Pending;
                     }
-                    Some(None) => return Poll::Pending,
-                    Some(Some(timer)) => none.insert(timer),
+                    false
                 }
+                Wake::At(deadline) if deadline <= clock::now() => true,
+                Wake::At(deadline) => {
+                    timer::arm_at(deadline, |timer| slot.set(Some(timer)));
+                    false
+                }
+            };
+            if done {
+                *this.wake = Wake::After(Duration::ZERO);
+                return Poll::Ready(());
             }
-        };
-        Pin::new(timer).poll(cx)
+        }
+        match this.timer.as_pin_mut() {
+            Some(timer) => timer.poll(cx),
+            None => unreachable!("armed above"),
+        }
     }
 }

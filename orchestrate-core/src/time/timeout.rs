@@ -19,7 +19,8 @@ use super::{Deadline, Elapsed, clock};
 /// - The inner future is always polled before the limit is checked, so a future
 ///   that is ready at once is never reported as timed out, even under
 ///   [`Duration::ZERO`], and it never arms a timer or allocates.
-/// - A limit too large for the clock (such as [`Duration::MAX`]) never fires.
+/// - A limit longer than about a century (100 × 365 days, such as
+///   [`Duration::MAX`]) never fires: no timer is armed for it.
 /// - Under a [`Deadline`](crate::Deadline) (inside [`Deadline::run`](crate::Deadline::run)),
 ///   the tighter of the two wins: a 2 s timeout with 300 ms left of the
 ///   deadline gives up after 300 ms, with an [`Elapsed`] that names the
@@ -66,20 +67,29 @@ impl Limit {
         }
     }
 
-    /// Reads the clock and arms what the limit asks for. When the deadline
-    /// in scope is tighter, it becomes the limit.
-    fn arm(&mut self) -> TimerState {
+    /// Reads the clock and arms what the limit asks for, in `slot` (in
+    /// place: a timer may be large). When the deadline in scope is tighter,
+    /// it becomes the limit.
+    fn arm(&mut self, mut slot: Pin<&mut TimerState>) {
         let scoped = Deadline::current();
         if let Limit::After(limit) = *self {
             if limit.is_zero() {
-                return TimerState::Expired;
+                return slot.set(TimerState::Expired);
             }
             let Some(scoped) = scoped else {
                 // The common case: no clock read of our own.
-                return timer::timer_after(limit).map_or(TimerState::Never, TimerState::Armed);
+                let armed = timer::arm_after(limit, |timer| slot.set(TimerState::Armed { timer }));
+                if armed.is_none() {
+                    slot.set(TimerState::Never);
+                }
+                return;
             };
             *self = Limit::At {
-                deadline: clock::now().checked_add(limit),
+                deadline: if limit > timer::NEVER_AFTER {
+                    None
+                } else {
+                    clock::now().checked_add(limit)
+                },
                 budget: limit,
             };
             self.tighten(scoped);
@@ -87,13 +97,15 @@ impl Limit {
             self.tighten(scoped);
         }
         match *self {
-            Limit::At { deadline: None, .. } => TimerState::Never,
+            Limit::At { deadline: None, .. } => slot.set(TimerState::Never),
             Limit::At {
                 deadline: Some(deadline),
                 ..
             } => match deadline.checked_duration_since(clock::now()) {
-                Some(left) if !left.is_zero() => TimerState::Armed(timer::timer_at(deadline)),
-                _ => TimerState::Expired,
+                Some(left) if !left.is_zero() => {
+                    timer::arm_at(deadline, |timer| slot.set(TimerState::Armed { timer }));
+                }
+                _ => slot.set(TimerState::Expired),
             },
             Limit::After(_) => unreachable!("turned into a deadline above"),
         }
@@ -126,15 +138,19 @@ impl Limit {
     }
 }
 
-#[derive(Debug)]
-enum TimerState {
-    /// Not polled to `Pending` yet: no clock read, no timer.
-    Unarmed,
-    Armed(TimerFuture),
-    /// The limit had passed by the time it was armed.
-    Expired,
-    /// The limit lies beyond the clock's range.
-    Never,
+pin_project! {
+    #[project = TimerStateProj]
+    #[derive(Debug)]
+    enum TimerState {
+        // Not polled to `Pending` yet: no clock read, no timer.
+        Unarmed,
+        // Pinned in place: a timer may be `!Unpin` (tokio's `Sleep`).
+        Armed { #[pin] timer: TimerFuture },
+        // The limit had passed by the time it was armed.
+        Expired,
+        // The limit lies beyond `timer::NEVER_AFTER` or the clock's range.
+        Never,
+    }
 }
 
 pin_project! {
@@ -144,6 +160,11 @@ pin_project! {
     ///
     /// Output: `Result<F::Output, Elapsed>`. Polling it again after it has
     /// returned `Ready` panics with a message naming `Timeout`.
+    ///
+    /// It is `Unpin` when `F` is, except with the `tokio` feature: then it
+    /// may hold tokio's `Sleep` inline (no allocation per armed timer) and is
+    /// `!Unpin`; pin it to poll it by hand (`std::pin::pin!`, `Box::pin`),
+    /// as `.await` does.
     ///
     /// ```
     /// use std::time::Duration;
@@ -162,6 +183,7 @@ pin_project! {
         #[pin]
         future: Option<F>,
         limit: Limit,
+        #[pin]
         timer: TimerState,
     }
 }
@@ -219,22 +241,22 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = polled {
             this.future.set(None);
             // Release the timer now, not when the `Timeout` is dropped.
-            if let TimerState::Armed(_) = this.timer {
-                *this.timer = TimerState::Never;
+            if let TimerState::Armed { .. } = *this.timer {
+                this.timer.set(TimerState::Never);
             }
             return Poll::Ready(Ok(output));
         }
-        if let TimerState::Unarmed = this.timer {
-            *this.timer = this.limit.arm();
+        if let TimerState::Unarmed = *this.timer {
+            this.limit.arm(this.timer.as_mut());
         }
-        let fired = match this.timer {
-            TimerState::Armed(timer) => Pin::new(timer).poll(cx).is_ready(),
-            TimerState::Expired => true,
-            TimerState::Never | TimerState::Unarmed => false,
+        let fired = match this.timer.as_mut().project() {
+            TimerStateProj::Armed { timer } => timer.poll(cx).is_ready(),
+            TimerStateProj::Expired => true,
+            TimerStateProj::Never | TimerStateProj::Unarmed => false,
         };
         if fired {
             this.future.set(None);
-            *this.timer = TimerState::Expired;
+            this.timer.set(TimerState::Expired);
             crate::timeline::note_timeout();
             Poll::Ready(Err(this.limit.elapsed()))
         } else {

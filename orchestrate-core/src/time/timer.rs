@@ -14,7 +14,7 @@
 //! | backend | feature | needs | a pending timeout costs |
 //! | --- | --- | --- | --- |
 //! | [`FuturesTimer`] | always | nothing: one global helper thread | a shared node in the helper's heap |
-//! | `TokioTimer` | `tokio` | a tokio runtime with the time driver (`enable_time`) | one boxed tokio `Sleep` |
+//! | `TokioTimer` | `tokio` | a tokio runtime with the time driver (`enable_time`) | a tokio `Sleep`, inline (no allocation) |
 //! | `AsyncIoTimer` | `async-io` | nothing: async-io's reactor (smol, async-std) | a reactor registration |
 //! | `testing::VirtualClock` | `test-util` | nothing | an entry in the clock's heap |
 //!
@@ -119,34 +119,72 @@ impl<B: TimerBackend + ?Sized> TimerBackend for Arc<B> {
     }
 }
 
-/// A future that completes at an instant, made by a [`TimerBackend`].
-/// Output: `()`. The built-in backends fill it without an extra allocation;
-/// [`TimerFuture::new`] boxes any other future.
-///
-/// ```
-/// # use std::time::{Duration, Instant};
-/// use orchestrate::timer::TimerFuture;
-/// # futures::executor::block_on(async {
-/// let start = Instant::now();
-/// TimerFuture::new(orchestrate::sleep(Duration::from_millis(5))).await;
-/// assert!(start.elapsed() >= Duration::from_millis(5));
-/// # });
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct TimerFuture {
-    inner: Inner,
+pin_project! {
+    /// A future that completes at an instant, made by a [`TimerBackend`].
+    /// Output: `()`. The built-in backends fill it without an extra
+    /// allocation (tokio's `Sleep` is stored inline, so with the `tokio`
+    /// feature a `TimerFuture` is `!Unpin`: pin it to poll it, as `.await`
+    /// does); [`TimerFuture::new`] boxes any other future.
+    ///
+    /// ```
+    /// # use std::time::{Duration, Instant};
+    /// use orchestrate::timer::TimerFuture;
+    /// # futures::executor::block_on(async {
+    /// let start = Instant::now();
+    /// TimerFuture::new(orchestrate::sleep(Duration::from_millis(5))).await;
+    /// assert!(start.elapsed() >= Duration::from_millis(5));
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct TimerFuture {
+        #[pin]
+        inner: Inner,
+    }
 }
 
-enum Inner {
-    FuturesTimer(Delay),
-    #[cfg(feature = "tokio")]
-    Tokio(Pin<Box<tokio::task::Unconstrained<tokio::time::Sleep>>>),
-    #[cfg(feature = "async-io")]
-    AsyncIo(async_io::Timer),
-    #[cfg(feature = "test-util")]
-    Virtual(super::virtual_clock::VirtualTimer),
-    /// `Mutex` only to make it `Sync`: it is reached through `&mut`, never locked.
-    Custom(Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>),
+// A variant per built-in backend, whatever the features: pin-project-lite
+// does not carry `#[cfg]` over to the projection, so a backend whose feature
+// is off keeps its variant with an uninhabited payload (`Off`).
+#[cfg(feature = "tokio")]
+type TokioSleep = tokio::task::Unconstrained<tokio::time::Sleep>;
+#[cfg(not(feature = "tokio"))]
+type TokioSleep = Off;
+#[cfg(feature = "async-io")]
+type IoTimer = async_io::Timer;
+#[cfg(not(feature = "async-io"))]
+type IoTimer = Off;
+#[cfg(feature = "test-util")]
+type VirtualTimer = super::virtual_clock::VirtualTimer;
+#[cfg(not(feature = "test-util"))]
+type VirtualTimer = Off;
+/// `Mutex` only to make it `Sync`: it is reached through `&mut`, never locked.
+type CustomFuture = Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+/// The payload of a backend whose feature is off: no value of it exists.
+#[cfg_attr(
+    all(feature = "tokio", feature = "async-io", feature = "test-util"),
+    allow(dead_code)
+)]
+enum Off {}
+
+impl Future for Off {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        match *self {}
+    }
+}
+
+pin_project! {
+    #[project = InnerProj]
+    enum Inner {
+        FuturesTimer { #[pin] delay: Delay },
+        // Inline, not boxed: the reason `TimerFuture` is pinned.
+        Tokio { #[pin] sleep: TokioSleep },
+        AsyncIo { #[pin] timer: IoTimer },
+        Virtual { #[pin] timer: VirtualTimer },
+        Custom { future: CustomFuture },
+    }
 }
 
 impl TimerFuture {
@@ -164,14 +202,26 @@ impl TimerFuture {
         F::IntoFuture: Send + 'static,
     {
         TimerFuture {
-            inner: Inner::Custom(Mutex::new(Box::pin(future.into_future()))),
+            inner: Inner::Custom {
+                future: Mutex::new(Box::pin(future.into_future())),
+            },
         }
     }
 
     #[cfg(feature = "test-util")]
-    pub(crate) fn from_virtual(timer: super::virtual_clock::VirtualTimer) -> Self {
+    pub(crate) fn from_virtual(timer: VirtualTimer) -> Self {
         TimerFuture {
-            inner: Inner::Virtual(timer),
+            inner: Inner::Virtual { timer },
+        }
+    }
+
+    /// A futures-timer `Delay` firing `after` from now.
+    #[inline]
+    fn futures_timer(after: Duration) -> Self {
+        TimerFuture {
+            inner: Inner::FuturesTimer {
+                delay: Delay::new(after),
+            },
         }
     }
 }
@@ -179,14 +229,11 @@ impl TimerFuture {
 impl fmt::Debug for TimerFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let backend = match &self.inner {
-            Inner::FuturesTimer(_) => "futures-timer",
-            #[cfg(feature = "tokio")]
-            Inner::Tokio(_) => "tokio",
-            #[cfg(feature = "async-io")]
-            Inner::AsyncIo(_) => "async-io",
-            #[cfg(feature = "test-util")]
-            Inner::Virtual(_) => "virtual",
-            Inner::Custom(_) => "custom",
+            Inner::FuturesTimer { .. } => "futures-timer",
+            Inner::Tokio { .. } => "tokio",
+            Inner::AsyncIo { .. } => "async-io",
+            Inner::Virtual { .. } => "virtual",
+            Inner::Custom { .. } => "custom",
         };
         f.debug_struct("TimerFuture")
             .field("backend", &backend)
@@ -198,16 +245,13 @@ impl Future for TimerFuture {
     type Output = ();
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match &mut self.inner {
-            Inner::FuturesTimer(delay) => Pin::new(delay).poll(cx),
-            #[cfg(feature = "tokio")]
-            Inner::Tokio(sleep) => sleep.as_mut().poll(cx),
-            #[cfg(feature = "async-io")]
-            Inner::AsyncIo(timer) => Pin::new(timer).poll(cx).map(drop),
-            #[cfg(feature = "test-util")]
-            Inner::Virtual(timer) => timer.poll(cx),
-            Inner::Custom(future) => match future.get_mut() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.project().inner.project() {
+            InnerProj::FuturesTimer { delay } => delay.poll(cx),
+            InnerProj::Tokio { sleep } => sleep.poll(cx),
+            InnerProj::AsyncIo { timer } => timer.poll(cx).map(drop),
+            InnerProj::Virtual { timer } => timer.poll(cx),
+            InnerProj::Custom { future } => match future.get_mut() {
                 Ok(future) => future.as_mut().poll(cx),
                 Err(poisoned) => poisoned.into_inner().as_mut().poll(cx),
             },
@@ -231,9 +275,7 @@ pub struct FuturesTimer;
 impl TimerBackend for FuturesTimer {
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
-        TimerFuture {
-            inner: Inner::FuturesTimer(Delay::new(at.saturating_duration_since(Instant::now()))),
-        }
+        TimerFuture::futures_timer(at.saturating_duration_since(Instant::now()))
     }
 }
 
@@ -271,7 +313,9 @@ impl TimerBackend for TokioTimer {
         );
         let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(at));
         TimerFuture {
-            inner: Inner::Tokio(Box::pin(tokio::task::unconstrained(sleep))),
+            inner: Inner::Tokio {
+                sleep: tokio::task::unconstrained(sleep),
+            },
         }
     }
 }
@@ -298,7 +342,9 @@ impl TimerBackend for AsyncIoTimer {
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
         TimerFuture {
-            inner: Inner::AsyncIo(async_io::Timer::at(at)),
+            inner: Inner::AsyncIo {
+                timer: async_io::Timer::at(at),
+            },
         }
     }
 }
@@ -351,28 +397,37 @@ pub fn now() -> Instant {
     with_current(|backend| backend.map_or_else(Instant::now, TimerBackend::now))
 }
 
-/// Arms a timer at `at` on the current backend.
+/// Arms a timer at `at` on the current backend and hands it to `put`, which
+/// runs right where the timer is made: a large timer (tokio's `Sleep`, held
+/// inline) then moves once, straight into its pinned place.
 #[inline]
-pub(crate) fn timer_at(at: Instant) -> TimerFuture {
+pub(crate) fn arm_at<R>(at: Instant, put: impl FnOnce(TimerFuture) -> R) -> R {
+    // `put` in each arm, not around the `match`: no copy to merge them.
     with_current(|backend| match backend {
-        Some(backend) => backend.timer_at(at),
-        None => FuturesTimer.timer_at(at),
+        Some(backend) => put(backend.timer_at(at)),
+        None => put(FuturesTimer.timer_at(at)),
     })
 }
 
-/// Arms a timer `after` from now on the current backend; `None` if that lies
-/// beyond the clock's range (it would never fire).
+/// Limits longer than this (about a century) never fire: no timer is armed
+/// for them, and the default backend needs no clock read of ours to tell.
+pub(crate) const NEVER_AFTER: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// Arms a timer `after` from now on the current backend and hands it to
+/// `put`, as [`arm_at`] does; `None`, without calling `put`, if `after` is
+/// beyond [`NEVER_AFTER`] or the clock's range (it would never fire).
 #[inline]
-pub(crate) fn timer_after(after: Duration) -> Option<TimerFuture> {
+pub(crate) fn arm_after<R>(after: Duration, put: impl FnOnce(TimerFuture) -> R) -> Option<R> {
+    if after > NEVER_AFTER {
+        return None;
+    }
     with_current(|backend| match backend {
-        Some(backend) => backend
-            .now()
-            .checked_add(after)
-            .map(|at| backend.timer_at(at)),
-        // futures-timer takes a duration: no clock read of our own.
-        None => Instant::now().checked_add(after).map(|_| TimerFuture {
-            inner: Inner::FuturesTimer(Delay::new(after)),
-        }),
+        Some(backend) => {
+            let at = backend.now().checked_add(after)?;
+            Some(put(backend.timer_at(at)))
+        }
+        // futures-timer takes a duration and reads the clock itself.
+        None => Some(put(TimerFuture::futures_timer(after))),
     })
 }
 
@@ -512,4 +567,21 @@ impl Drop for Scope<'_> {
 #[cfg(feature = "test-util")]
 pub(crate) fn shared<B: TimerBackend>(backend: B) -> Shared {
     Arc::new(backend)
+}
+
+// The timers are `!Unpin` only for tokio's `Sleep`, held inline: without
+// the `tokio` feature every one of them is `Unpin`, and so are `Sleep` and a
+// `Timeout` around an `Unpin` future.
+#[cfg(all(test, not(feature = "tokio")))]
+mod tests {
+    use super::TimerFuture;
+    use crate::{Sleep, Timeout};
+
+    #[test]
+    fn unpin_without_tokio() {
+        fn unpin<T: Unpin>() {}
+        unpin::<TimerFuture>();
+        unpin::<Sleep>();
+        unpin::<Timeout<std::future::Ready<()>>>();
+    }
 }

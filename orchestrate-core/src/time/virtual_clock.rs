@@ -390,20 +390,23 @@ pub(crate) struct VirtualTimer {
     registered: bool,
 }
 
-impl VirtualTimer {
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.clock.lock();
-        if state.now(self.clock.origin) >= self.at {
-            state.timers.remove(&(self.at, self.id));
-            self.registered = false;
+impl Future for VirtualTimer {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut state = this.clock.lock();
+        if state.now(this.clock.origin) >= this.at {
+            state.timers.remove(&(this.at, this.id));
+            this.registered = false;
             return Poll::Ready(());
         }
         let waker = state
             .timers
-            .entry((self.at, self.id))
+            .entry((this.at, this.id))
             .or_insert_with(|| cx.waker().clone());
         waker.clone_from(cx.waker());
-        self.registered = true;
+        this.registered = true;
         Poll::Pending
     }
 }
