@@ -53,6 +53,19 @@
 //!   `async_std::future::timeout` and a reference that creates a futures-timer
 //!   `Delay` eagerly (the default backend orchestrate's timeout arms when its
 //!   future is pending), around a future ready at once and one pending once.
+//!   Each contender is made, awaited and dropped inside the timed loop, so
+//!   each pays its whole timer there, wherever it arms it: the eager `Delay`
+//!   when it is made (around a ready future too), orchestrate's timer at its
+//!   first poll and only when the inner future is pending, tokio's `Sleep`
+//!   (made with the timeout, registered at its first poll) likewise; and each
+//!   cancels its timer when it is dropped, inside the loop.
+//! - **timeout, paired**: the pending-once timeouts again, outside criterion,
+//!   in 400 rounds of 1 000 timeouts per contender, back to back, each ratio
+//!   taken within its round (see `paired_timeouts`): the futures-timer
+//!   contenders' cost swings with the load between criterion's benchmarks,
+//!   and a ratio of two medians measured seconds apart swings with it. This
+//!   section runs with the whole bench, or alone with
+//!   `cargo bench --bench compare -- paired`, and its rows end the table.
 //!
 //! # Targets (ratios ours / peer, one run)
 //!
@@ -413,6 +426,106 @@ fn timeouts(c: &mut Criterion) {
     timeout_family!(&mut c.benchmark_group("timeout_pending"), &rt, yield_once);
 }
 
+// ---------------------------------------------------------- paired timeouts
+
+/// Rounds of the paired measurement, and timeouts per contender per round.
+const PAIRED_ROUNDS: usize = 400;
+const PAIRED_N: u32 = 1_000;
+
+/// ns per timeout of `PAIRED_N` runs of `make().await` inside `rt` (and
+/// inside one `with_timer(TokioTimer, …)` scope if `on_tokio_timer`).
+fn paired_round<F: Future>(
+    rt: &tokio::runtime::Runtime,
+    on_tokio_timer: bool,
+    mut make: impl FnMut() -> F,
+) -> f64 {
+    let timed = async {
+        let start = Instant::now();
+        for _ in 0..PAIRED_N {
+            black_box(make().await);
+        }
+        start.elapsed()
+    };
+    let elapsed = if on_tokio_timer {
+        rt.block_on(with_timer(TokioTimer, timed))
+    } else {
+        rt.block_on(timed)
+    };
+    elapsed.as_nanos() as f64 / f64::from(PAIRED_N)
+}
+
+/// The timeouts around a future pending once again, in paired rounds: each
+/// round runs every contender for `PAIRED_N` timeouts, back to back, in an
+/// order that rotates from round to round, and each ratio is taken within
+/// its round, so both sides of it saw the same load. Criterion measures one
+/// contender for seconds and then the next; on a shared machine the load
+/// moves in between, and a futures-timer `Delay` (which wakes the timer's
+/// helper thread to arm and again to cancel) costs ~250 ns or several µs
+/// depending on whether that thread is awake, so the ratios of criterion's
+/// medians for the default backend drift by ±40 % from run to run (0.7–1.7 ×
+/// the eager `Delay` over twelve runs of the same build). Returns the rows
+/// of the table: the median ratio and its 10th–90th percentiles over the
+/// rounds.
+fn paired_timeouts() -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread tokio runtime");
+    let contenders = ["ours", "ours_tokio_timer", "tokio", "eager_delay"];
+    let pending = || yield_once(black_box(1_u64));
+    let one = |contender: usize| match contender {
+        0 => paired_round(&rt, false, || orchestrate::timeout(LIMIT, pending())),
+        1 => paired_round(&rt, true, || orchestrate::timeout(LIMIT, pending())),
+        2 => paired_round(&rt, false, || tokio::time::timeout(LIMIT, pending())),
+        _ => paired_round(&rt, false, || eager_delay(LIMIT, pending())),
+    };
+    for contender in 0..contenders.len() {
+        one(contender); // warm up
+    }
+    let mut samples = vec![Vec::with_capacity(PAIRED_ROUNDS); contenders.len()];
+    for round in 0..PAIRED_ROUNDS {
+        for k in 0..contenders.len() {
+            let contender = (k + round) % contenders.len();
+            samples[contender].push(one(contender));
+        }
+    }
+    let quantiles = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
+        (at(50), at(10), at(90))
+    };
+    let mut rows = String::new();
+    for (ours, peer) in [(0, 3), (0, 2), (1, 2), (1, 3)] {
+        let ratios = samples[ours]
+            .iter()
+            .zip(&samples[peer])
+            .map(|(a, b)| a / b)
+            .collect();
+        let (median, p10, p90) = quantiles(ratios);
+        let _ = writeln!(
+            rows,
+            "| timeout, inner pending once, paired ({}) | {} **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
+            contenders[ours],
+            contenders[peer],
+            quantiles(samples[ours].clone()).0,
+            quantiles(samples[peer].clone()).0,
+        );
+    }
+    rows
+}
+
+/// Whether this run asked for the paired timeouts: `cargo bench` (which
+/// passes `--bench`) with no filter, or a filter naming `timeout` or `paired`.
+fn wants_paired() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    args.iter().any(|arg| arg == "--bench")
+        && (filters.is_empty()
+            || filters
+                .iter()
+                .any(|filter| filter.contains("timeout") || filter.contains("paired")))
+}
+
 // -------------------------------------------------------------------- report
 
 /// One line of the table: `ours` against each peer, in `group` (at `n`).
@@ -545,7 +658,7 @@ fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> O
     value[..end].trim().parse().ok()
 }
 
-fn report(since: SystemTime) {
+fn report(since: SystemTime, paired: Option<&str>) {
     let mut table = String::from(
         "| workload | n | ours (ns/item) | ours / peer (peer ns/item) |\n| --- | --- | --- | --- |\n",
     );
@@ -576,6 +689,13 @@ fn report(since: SystemTime) {
             peers.join("; ")
         );
     }
+    if let Some(rows) = paired {
+        let _ = write!(
+            table,
+            "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns/item, medians: ours / peer |\n| --- | --- | --- |\n{rows}"
+        );
+        any = true;
+    }
     if !any {
         return;
     }
@@ -598,5 +718,6 @@ fn main() {
     limits(&mut c);
     timeouts(&mut c);
     c.final_summary();
-    report(since);
+    let paired = wants_paired().then(paired_timeouts);
+    report(since, paired.as_deref());
 }
