@@ -88,7 +88,7 @@ pin_project! {
         adjust: A,
         #[pin]
         attempt: Option<Fut>,
-        // Pinned: a `Sleep` is `!Unpin` with the `tokio` feature.
+        // Pinned: a `Sleep` is `!Unpin`.
         #[pin]
         wait: Option<Sleep>,
         done: bool,

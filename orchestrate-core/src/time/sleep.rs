@@ -61,9 +61,9 @@ pin_project! {
     /// The future of [`sleep`] and [`sleep_until`]. Output: `()`. It stays ready
     /// once it has completed, so polling it again is harmless.
     ///
-    /// With the `tokio` feature it is `!Unpin` (it may hold tokio's `Sleep`
-    /// inline): pin it to poll it by hand (`std::pin::pin!`, `Box::pin`);
-    /// `.await` does so already.
+    /// It is `!Unpin`, like tokio's `Sleep` (it may hold one inline): pin it
+    /// to poll it by hand (`std::pin::pin!`, `Box::pin`); `.await` does so
+    /// already.
     ///
     /// ```
     /// # use std::time::Duration;

@@ -161,10 +161,9 @@ pin_project! {
     /// Output: `Result<F::Output, Elapsed>`. Polling it again after it has
     /// returned `Ready` panics with a message naming `Timeout`.
     ///
-    /// It is `Unpin` when `F` is, except with the `tokio` feature: then it
-    /// may hold tokio's `Sleep` inline (no allocation per armed timer) and is
-    /// `!Unpin`; pin it to poll it by hand (`std::pin::pin!`, `Box::pin`),
-    /// as `.await` does.
+    /// It is `!Unpin` whatever `F` is: it holds its timer in place (tokio's
+    /// `Sleep` inline, no allocation per armed timer); pin it to poll it by
+    /// hand (`std::pin::pin!`, `Box::pin`), as `.await` does.
     ///
     /// ```
     /// use std::time::Duration;

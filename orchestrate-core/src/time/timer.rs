@@ -38,6 +38,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
@@ -122,9 +123,9 @@ impl<B: TimerBackend + ?Sized> TimerBackend for Arc<B> {
 pin_project! {
     /// A future that completes at an instant, made by a [`TimerBackend`].
     /// Output: `()`. The built-in backends fill it without an extra
-    /// allocation (tokio's `Sleep` is stored inline, so with the `tokio`
-    /// feature a `TimerFuture` is `!Unpin`: pin it to poll it, as `.await`
-    /// does); [`TimerFuture::new`] boxes any other future.
+    /// allocation (tokio's `Sleep` is stored inline); [`TimerFuture::new`]
+    /// boxes any other future. It is `!Unpin` whatever the features, like
+    /// tokio's `Sleep`: pin it to poll it by hand, as `.await` does.
     ///
     /// ```
     /// # use std::time::{Duration, Instant};
@@ -139,6 +140,10 @@ pin_project! {
     pub struct TimerFuture {
         #[pin]
         inner: Inner,
+        // `!Unpin` with or without the `tokio` feature: enabling a feature
+        // anywhere in a build must not take `Unpin` away from anyone's types.
+        #[pin]
+        pinned: PhantomPinned,
     }
 }
 
@@ -205,6 +210,7 @@ impl TimerFuture {
             inner: Inner::Custom {
                 future: Mutex::new(Box::pin(future.into_future())),
             },
+            pinned: PhantomPinned,
         }
     }
 
@@ -212,6 +218,7 @@ impl TimerFuture {
     pub(crate) fn from_virtual(timer: VirtualTimer) -> Self {
         TimerFuture {
             inner: Inner::Virtual { timer },
+            pinned: PhantomPinned,
         }
     }
 
@@ -222,6 +229,7 @@ impl TimerFuture {
             inner: Inner::FuturesTimer {
                 delay: Delay::new(after),
             },
+            pinned: PhantomPinned,
         }
     }
 }
@@ -316,6 +324,7 @@ impl TimerBackend for TokioTimer {
             inner: Inner::Tokio {
                 sleep: tokio::task::unconstrained(sleep),
             },
+            pinned: PhantomPinned,
         }
     }
 }
@@ -345,6 +354,7 @@ impl TimerBackend for AsyncIoTimer {
             inner: Inner::AsyncIo {
                 timer: async_io::Timer::at(at),
             },
+            pinned: PhantomPinned,
         }
     }
 }
@@ -569,19 +579,26 @@ pub(crate) fn shared<B: TimerBackend>(backend: B) -> Shared {
     Arc::new(backend)
 }
 
-// The timers are `!Unpin` only for tokio's `Sleep`, held inline: without
-// the `tokio` feature every one of them is `Unpin`, and so are `Sleep` and a
-// `Timeout` around an `Unpin` future.
-#[cfg(all(test, not(feature = "tokio")))]
+// The timers are `!Unpin` whatever the features (so enabling `tokio`, which
+// stores its `Sleep` inline, changes no auto trait for anyone), and so are
+// `Sleep` and `Timeout`, which hold one.
+#[cfg(test)]
 mod tests {
     use super::TimerFuture;
     use crate::{Sleep, Timeout};
 
+    /// Compiles only if `T: !Unpin`: with `T: Unpin` both impls apply and the
+    /// call is ambiguous.
+    trait AmbiguousIfUnpin<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfUnpin<()> for T {}
+    impl<T: ?Sized + Unpin> AmbiguousIfUnpin<u8> for T {}
+
     #[test]
-    fn unpin_without_tokio() {
-        fn unpin<T: Unpin>() {}
-        unpin::<TimerFuture>();
-        unpin::<Sleep>();
-        unpin::<Timeout<std::future::Ready<()>>>();
+    fn timers_are_never_unpin() {
+        <TimerFuture as AmbiguousIfUnpin<_>>::check();
+        <Sleep as AmbiguousIfUnpin<_>>::check();
+        <Timeout<std::future::Ready<()>> as AmbiguousIfUnpin<_>>::check();
     }
 }
