@@ -1,6 +1,14 @@
 //! `.limit(n)` on `parallel` and `settled` under every runtime: never more
 //! than `n` in flight, every branch still runs, input order is kept, and
 //! misuse fails at once with a message naming the call.
+//!
+//! Every test that waits on a timer runs on a `VirtualClock` that jumps to
+//! the next timer when all is idle, so sleeps take no real time and timing is
+//! checked exactly: `.limit(1)` takes the sum of its branches' delays, a limit
+//! above the input length the longest one, and fail-fast returns at the
+//! failure's instant. The tests left on the default timer wait for no time
+//! (self-waking branches, misuse, a sleep polled once and dropped). None is
+//! about real time, so none stays on it.
 
 #[macro_use]
 mod common;
@@ -8,92 +16,109 @@ mod common;
 use std::future::{Ready, ready};
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::Duration;
 
 use common::{
-    DropCounter, FOREVER, GENEROUS, InFlight, finish_after, ms, poll_once, shuffled_delays,
+    DropCounter, FOREVER, InFlight, finish_after, ms, on_virtual_time, poll_once, shuffled_delays,
     yield_now,
 };
-use orchestrate::{parallel, settled, sleep};
+use orchestrate::{parallel, settled, sleep, timer};
 
 runtime_tests! {
     async fn parallel_limit_never_exceeds_n_and_keeps_order() {
-        for (n, limit) in [(20, 3), (10, 1), (45, 7), (10, 10)] {
-            let in_flight = InFlight::new();
-            let delays = shuffled_delays(n, ms(2));
-            let out = parallel(delays.iter().enumerate().map(|(i, &delay)| {
-                let in_flight = &in_flight;
-                async move {
-                    let guard = in_flight.enter();
-                    sleep(delay).await;
-                    guard.finish();
-                    Ok::<_, String>(i * 3)
-                }
-            }))
-            .limit(limit)
-            .await;
-            assert_eq!(out, Ok((0..n).map(|i| i * 3).collect::<Vec<_>>()), "n = {n}, limit = {limit}");
-            assert_eq!(in_flight.max(), limit, "n = {n}, limit = {limit}: most in flight at once");
-            assert_eq!(in_flight.finished(), n, "every branch ran to its end");
-            assert_eq!(in_flight.now(), 0);
-        }
+        on_virtual_time(async {
+            for (n, limit) in [(20, 3), (10, 1), (45, 7), (10, 10)] {
+                let in_flight = InFlight::new();
+                let delays = shuffled_delays(n, ms(2));
+                let out = parallel(delays.iter().enumerate().map(|(i, &delay)| {
+                    let in_flight = &in_flight;
+                    async move {
+                        let guard = in_flight.enter();
+                        sleep(delay).await;
+                        guard.finish();
+                        Ok::<_, String>(i * 3)
+                    }
+                }))
+                .limit(limit)
+                .await;
+                assert_eq!(out, Ok((0..n).map(|i| i * 3).collect::<Vec<_>>()), "n = {n}, limit = {limit}");
+                assert_eq!(in_flight.max(), limit, "n = {n}, limit = {limit}: most in flight at once");
+                assert_eq!(in_flight.finished(), n, "every branch ran to its end");
+                assert_eq!(in_flight.now(), 0);
+            }
+        })
+        .await;
     }
 
     async fn settled_limit_never_exceeds_n_and_keeps_order() {
-        for (n, limit) in [(33, 4), (8, 1), (12, 12)] {
-            let in_flight = InFlight::new();
-            let delays = shuffled_delays(n, ms(2));
-            let out = settled(delays.iter().enumerate().map(|(i, &delay)| {
-                let in_flight = &in_flight;
-                async move {
-                    let guard = in_flight.enter();
-                    sleep(delay).await;
-                    guard.finish();
-                    if i % 4 == 0 { Err(i) } else { Ok(i) }
-                }
-            }))
-            .limit(limit)
-            .await;
-            let expected: Vec<Result<usize, usize>> =
-                (0..n).map(|i| if i % 4 == 0 { Err(i) } else { Ok(i) }).collect();
-            assert_eq!(out, expected, "n = {n}, limit = {limit}");
-            assert_eq!(in_flight.max(), limit, "n = {n}, limit = {limit}: most in flight at once");
-            assert_eq!(in_flight.finished(), n);
-        }
+        on_virtual_time(async {
+            for (n, limit) in [(33, 4), (8, 1), (12, 12)] {
+                let in_flight = InFlight::new();
+                let delays = shuffled_delays(n, ms(2));
+                let out = settled(delays.iter().enumerate().map(|(i, &delay)| {
+                    let in_flight = &in_flight;
+                    async move {
+                        let guard = in_flight.enter();
+                        sleep(delay).await;
+                        guard.finish();
+                        if i % 4 == 0 { Err(i) } else { Ok(i) }
+                    }
+                }))
+                .limit(limit)
+                .await;
+                let expected: Vec<Result<usize, usize>> =
+                    (0..n).map(|i| if i % 4 == 0 { Err(i) } else { Ok(i) }).collect();
+                assert_eq!(out, expected, "n = {n}, limit = {limit}");
+                assert_eq!(in_flight.max(), limit, "n = {n}, limit = {limit}: most in flight at once");
+                assert_eq!(in_flight.finished(), n);
+            }
+        })
+        .await;
     }
 
     async fn limit_one_runs_branches_one_after_another() {
-        let arrived = Mutex::new(Vec::new());
-        let delays = shuffled_delays(8, ms(2));
-        let out = settled(delays.iter().enumerate().map(|(i, &delay)| {
-            let arrived = &arrived;
-            async move {
-                sleep(delay).await;
-                arrived.lock().unwrap().push(i);
-                i
-            }
-        }))
-        .limit(1)
+        on_virtual_time(async {
+            let arrived = Mutex::new(Vec::new());
+            let delays = shuffled_delays(8, ms(2));
+            let start = timer::now();
+            let out = settled(delays.iter().enumerate().map(|(i, &delay)| {
+                let arrived = &arrived;
+                async move {
+                    sleep(delay).await;
+                    arrived.lock().unwrap().push(i);
+                    i
+                }
+            }))
+            .limit(1)
+            .await;
+            assert_eq!(out, (0..8).collect::<Vec<_>>());
+            // One at a time: they finish in input order whatever their delays.
+            assert_eq!(arrived.into_inner().unwrap(), (0..8).collect::<Vec<_>>());
+            // And each waited for the one before: the delays add up.
+            assert_eq!(timer::now() - start, delays.iter().sum::<Duration>(), "the delays add up");
+        })
         .await;
-        assert_eq!(out, (0..8).collect::<Vec<_>>());
-        // One at a time: they finish in input order whatever their delays.
-        assert_eq!(arrived.into_inner().unwrap(), (0..8).collect::<Vec<_>>());
     }
 
     async fn limit_above_the_input_length_starts_everything_at_once() {
-        let in_flight = InFlight::new();
-        let out = parallel((0..6).map(|i| {
-            let guard = in_flight.enter();
-            async move {
-                sleep(ms(5)).await;
-                guard.finish();
-                Ok::<_, ()>(i)
-            }
-        }))
-        .limit(1000)
+        on_virtual_time(async {
+            let in_flight = InFlight::new();
+            let start = timer::now();
+            let out = parallel((0..6).map(|i| {
+                let guard = in_flight.enter();
+                async move {
+                    sleep(ms(5)).await;
+                    guard.finish();
+                    Ok::<_, ()>(i)
+                }
+            }))
+            .limit(1000)
+            .await;
+            assert_eq!(out, Ok((0..6).collect::<Vec<_>>()));
+            assert_eq!(in_flight.max(), 6);
+            assert_eq!(timer::now() - start, ms(5), "the six 5 ms sleeps overlapped");
+        })
         .await;
-        assert_eq!(out, Ok((0..6).collect::<Vec<_>>()));
-        assert_eq!(in_flight.max(), 6);
     }
 
     async fn limit_over_thousands_of_self_waking_branches() {
@@ -115,26 +140,29 @@ runtime_tests! {
     }
 
     async fn parallel_limit_still_fails_fast_and_starts_nothing_more() {
-        let in_flight = InFlight::new();
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let out = parallel((0..10).map(|i| {
-            let (in_flight, guard) = (&in_flight, drops.guard());
-            async move {
-                let _entered = in_flight.enter();
-                match i {
-                    1 => finish_after(guard, ms(10), Err(format!("branch {i} failed"))).await,
-                    _ => finish_after(guard, FOREVER, Ok(i)).await,
+        on_virtual_time(async {
+            let in_flight = InFlight::new();
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = parallel((0..10).map(|i| {
+                let (in_flight, guard) = (&in_flight, drops.guard());
+                async move {
+                    let _entered = in_flight.enter();
+                    match i {
+                        1 => finish_after(guard, ms(10), Err(format!("branch {i} failed"))).await,
+                        _ => finish_after(guard, FOREVER, Ok(i)).await,
+                    }
                 }
-            }
-        }))
-        .limit(2)
+            }))
+            .limit(2)
+            .await;
+            assert_eq!(out, Err("branch 1 failed".to_string()));
+            assert_eq!(drops.dropped(), 1, "the running sibling is dropped");
+            assert_eq!(in_flight.started(), 2, "no branch starts after the failure");
+            assert_eq!(in_flight.now(), 0);
+            assert_eq!(timer::now() - start, ms(10), "failed at the error, not later");
+        })
         .await;
-        assert_eq!(out, Err("branch 1 failed".to_string()));
-        assert_eq!(drops.dropped(), 1, "the running sibling is dropped");
-        assert_eq!(in_flight.started(), 2, "no branch starts after the failure");
-        assert_eq!(in_flight.now(), 0);
-        assert!(start.elapsed() < GENEROUS, "waited {:?}", start.elapsed());
     }
 
     async fn limit_of_an_empty_input() {

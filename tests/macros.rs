@@ -5,6 +5,14 @@
 //! branches, borrowed locals, `.timeout()` on a join, `#[timeout]` on every
 //! kind of fn (with `#[async_trait]` and `#[tracing::instrument]`), and a poll
 //! after completion.
+//!
+//! Every test that waits on a timer (the branches' sleeps, `.timeout()`,
+//! `#[timeout]`) runs on a `VirtualClock` that jumps to the next timer when
+//! all is idle: fail-fast, race winners and expiries are checked to the exact
+//! instant, and a 10 s sibling that is never dropped would show as 10 s. The
+//! tests left on the default timer use no timer (branches polled by hand,
+//! `async` blocks ready at once). None is about real time, so none stays on
+//! it.
 
 // Branches are often `async fn`s that await nothing: a branch must be a future.
 #![allow(clippy::unused_async)]
@@ -16,13 +24,14 @@ mod support;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
-    DropCounter, DropGuard, FOREVER, GENEROUS, finish_after, ms, poll_once, shuffled_delays,
+    DropCounter, DropGuard, FOREVER, GENEROUS, finish_after, ms, on_virtual_time, poll_once,
+    shuffled_delays,
 };
 use orchestrate::prelude::*;
-use orchestrate::sleep;
+use orchestrate::{sleep, timer};
 use support::{Log, remotes};
 
 /// `$mac!` over the 40 branches `$branch(0)`, …, `$branch(39)`.
@@ -213,44 +222,50 @@ runtime_tests! {
     // -------------------------------------------------------------- parallel!
 
     async fn parallel_outputs_in_branch_order_whatever_the_completion_order() {
-        let delays = shuffled_delays(12, ms(3));
-        let arrived = Mutex::new(Vec::new());
-        let branch = |i: usize| {
-            let (delay, arrived) = (delays[i], &arrived);
-            async move {
-                sleep(delay).await;
-                arrived.lock().unwrap().push(i);
-                Ok::<_, String>(i * 10)
-            }
-        };
-        let out = parallel!(
-            branch(0), branch(1), branch(2), branch(3), branch(4), branch(5),
-            branch(6), branch(7), branch(8), branch(9), branch(10), branch(11),
-        )
+        on_virtual_time(async {
+            let delays = shuffled_delays(12, ms(3));
+            let arrived = Mutex::new(Vec::new());
+            let branch = |i: usize| {
+                let (delay, arrived) = (delays[i], &arrived);
+                async move {
+                    sleep(delay).await;
+                    arrived.lock().unwrap().push(i);
+                    Ok::<_, String>(i * 10)
+                }
+            };
+            let out = parallel!(
+                branch(0), branch(1), branch(2), branch(3), branch(4), branch(5),
+                branch(6), branch(7), branch(8), branch(9), branch(10), branch(11),
+            )
+            .await;
+            assert_eq!(out, Ok((0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110)));
+            let arrived = arrived.into_inner().unwrap();
+            assert_eq!(arrived.len(), 12);
+            assert_ne!(arrived, (0..12).collect::<Vec<_>>(), "completion order was branch order");
+            // Different `Ok` types, one error type.
+            let mixed = parallel!(async { Ok::<_, String>("ada") }, async { Ok::<_, String>(7_u8) }, async { Ok::<_, String>(vec![1]) }).await;
+            assert_eq!(mixed, Ok(("ada", 7, vec![1])));
+        })
         .await;
-        assert_eq!(out, Ok((0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110)));
-        let arrived = arrived.into_inner().unwrap();
-        assert_eq!(arrived.len(), 12);
-        assert_ne!(arrived, (0..12).collect::<Vec<_>>(), "completion order was branch order");
-        // Different `Ok` types, one error type.
-        let mixed = parallel!(async { Ok::<_, String>("ada") }, async { Ok::<_, String>(7_u8) }, async { Ok::<_, String>(vec![1]) }).await;
-        assert_eq!(mixed, Ok(("ada", 7, vec![1])));
     }
 
     async fn parallel_fails_fast_with_the_first_error_to_arrive() {
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let out = parallel!(
-            after(&drops, ms(2000), Err::<u32, _>("index 0, late")),
-            after(&drops, ms(5), Ok::<_, &str>(1)),
-            after(&drops, ms(30), Err::<u32, _>("index 2, early")),
-            after(&drops, FOREVER, Ok::<_, &str>(3)),
-        )
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = parallel!(
+                after(&drops, ms(2000), Err::<u32, _>("index 0, late")),
+                after(&drops, ms(5), Ok::<_, &str>(1)),
+                after(&drops, ms(30), Err::<u32, _>("index 2, early")),
+                after(&drops, FOREVER, Ok::<_, &str>(3)),
+            )
+            .await;
+            // Right after `.await`: the late failure and the sleeper are gone.
+            assert_eq!(drops.dropped(), 2);
+            assert_eq!(out, Err("index 2, early"));
+            assert_eq!(timer::now() - start, ms(30), "failed at the early error, not later");
+        })
         .await;
-        // Right after `.await`: the late failure and the sleeper are gone.
-        assert_eq!(drops.dropped(), 2);
-        assert_eq!(out, Err("index 2, early"));
-        assert!(start.elapsed() < GENEROUS, "waited {:?}", start.elapsed());
     }
 
     async fn parallel_drops_its_siblings_before_it_completes() {
@@ -282,98 +297,116 @@ runtime_tests! {
     }
 
     async fn parallel_converts_different_errors_with_error_target() {
-        async fn user() -> Result<&'static str, String> { Ok("ada") }
-        async fn avatar(fail: bool) -> Result<Vec<u8>, u16> { if fail { Err(503) } else { Ok(vec![1]) } }
-        async fn late_text() -> Result<u8, String> { sleep(ms(200)).await; Err("late".into()) }
-        assert_eq!(parallel!(error = AppError; user(), avatar(false)).await, Ok(("ada", vec![1])));
-        assert_eq!(parallel!(error = AppError; user(), avatar(true)).await, Err(AppError::Code(503)));
-        // The first error to arrive wins, whatever its type.
-        assert_eq!(
-            parallel!(error = AppError; late_text(), avatar(true)).await,
-            Err(AppError::Code(503))
-        );
-        // Elapsed converts too: a timed-out branch fails the join.
-        let out = parallel!(error = AppError; user(), sleep(FOREVER).timeout(ms(10))).await;
-        assert_eq!(out, Err(AppError::TimedOut(Elapsed::new(ms(10)))));
+        on_virtual_time(async {
+            async fn user() -> Result<&'static str, String> { Ok("ada") }
+            async fn avatar(fail: bool) -> Result<Vec<u8>, u16> { if fail { Err(503) } else { Ok(vec![1]) } }
+            async fn late_text() -> Result<u8, String> { sleep(ms(200)).await; Err("late".into()) }
+            assert_eq!(parallel!(error = AppError; user(), avatar(false)).await, Ok(("ada", vec![1])));
+            assert_eq!(parallel!(error = AppError; user(), avatar(true)).await, Err(AppError::Code(503)));
+            // The first error to arrive wins, whatever its type.
+            assert_eq!(
+                parallel!(error = AppError; late_text(), avatar(true)).await,
+                Err(AppError::Code(503))
+            );
+            // Elapsed converts too: a timed-out branch fails the join.
+            let out = parallel!(error = AppError; user(), sleep(FOREVER).timeout(ms(10))).await;
+            assert_eq!(out, Err(AppError::TimedOut(Elapsed::new(ms(10)))));
+        })
+        .await;
     }
 
     // --------------------------------------------------------------- settled!
 
     async fn settled_keeps_every_output_and_drops_nothing() {
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let out = settled!(
-            after(&drops, ms(60), Ok::<u32, String>(1)),
-            after(&drops, Duration::ZERO, Err::<u32, _>("at once".to_string())),
-            after(&drops, ms(20), Ok::<_, String>(3)),
-            async { 4_u8 },
-        )
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = settled!(
+                after(&drops, ms(60), Ok::<u32, String>(1)),
+                after(&drops, Duration::ZERO, Err::<u32, _>("at once".to_string())),
+                after(&drops, ms(20), Ok::<_, String>(3)),
+                async { 4_u8 },
+            )
+            .await;
+            assert_eq!(out, (Ok(1), Err("at once".to_string()), Ok(3), 4));
+            assert_eq!(drops.dropped(), 0, "nothing short-circuits");
+            assert_eq!(timer::now() - start, ms(60), "returned when the slowest branch finished");
+        })
         .await;
-        assert_eq!(out, (Ok(1), Err("at once".to_string()), Ok(3), 4));
-        assert_eq!(drops.dropped(), 0, "nothing short-circuits");
-        assert!(start.elapsed() >= ms(60), "returned before the slowest branch");
     }
 
     // ------------------------------------------------------------------ race!
 
     async fn race_the_first_to_complete_wins_and_the_losers_are_dropped() {
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let winner = race!(
-            after(&drops, FOREVER, "slow"),
-            after(&drops, ms(20), "fast"),
-            after(&drops, ms(3000), "slower"),
-        )
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let winner = race!(
+                after(&drops, FOREVER, "slow"),
+                after(&drops, ms(20), "fast"),
+                after(&drops, ms(3000), "slower"),
+            )
+            .await;
+            assert_eq!(drops.dropped(), 2);
+            assert_eq!(winner, "fast");
+            assert_eq!(timer::now() - start, ms(20), "won when the fast branch finished");
+            // A failed winner still wins.
+            let drops = DropCounter::new();
+            let winner = race!(after(&drops, FOREVER, Ok(1)), after(&drops, ms(5), Err("down"))).await;
+            assert_eq!((winner, drops.dropped()), (Err("down"), 1));
+            // Ready in the same poll: the first written wins.
+            assert_eq!(race!(async { 'a' }, async { 'b' }).await, 'a');
+        })
         .await;
-        assert_eq!(drops.dropped(), 2);
-        assert_eq!(winner, "fast");
-        assert!(start.elapsed() < GENEROUS);
-        // A failed winner still wins.
-        let drops = DropCounter::new();
-        let winner = race!(after(&drops, FOREVER, Ok(1)), after(&drops, ms(5), Err("down"))).await;
-        assert_eq!((winner, drops.dropped()), (Err("down"), 1));
-        // Ready in the same poll: the first written wins.
-        assert_eq!(race!(async { 'a' }, async { 'b' }).await, 'a');
     }
 
     // -------------------------------------------------------------- first_ok!
 
     async fn first_ok_the_first_ok_to_arrive_wins() {
-        let drops = DropCounter::new();
-        let out = first_ok!(
-            after(&drops, ms(2000), Ok::<_, String>("index 0, late")),
-            after(&drops, ms(5), Err::<&str, _>("index 1 failed".to_string())),
-            after(&drops, ms(30), Ok::<_, String>("index 2")),
-            after(&drops, FOREVER, Err::<&str, _>("index 3".to_string())),
-        )
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let out = first_ok!(
+                after(&drops, ms(2000), Ok::<_, String>("index 0, late")),
+                after(&drops, ms(5), Err::<&str, _>("index 1 failed".to_string())),
+                after(&drops, ms(30), Ok::<_, String>("index 2")),
+                after(&drops, FOREVER, Err::<&str, _>("index 3".to_string())),
+            )
+            .await;
+            assert_eq!(out, Ok("index 2"));
+            assert_eq!(drops.dropped(), 2);
+        })
         .await;
-        assert_eq!(out, Ok("index 2"));
-        assert_eq!(drops.dropped(), 2);
     }
 
     async fn first_ok_all_failed_holds_every_error_in_branch_order() {
-        let delays = shuffled_delays(5, ms(4));
-        let fail = |i: usize| {
-            let delay = delays[i];
-            async move {
-                sleep(delay).await;
-                Err::<(), _>(format!("branch {i} failed"))
-            }
-        };
-        let all = first_ok!(fail(0), fail(1), fail(2), fail(3), fail(4)).await.unwrap_err();
-        let expected: Vec<String> = (0..5).map(|i| format!("branch {i} failed")).collect();
-        assert_eq!(all.errors(), expected.as_slice());
-        assert_eq!(all.to_string(), "all 5 branches failed");
+        on_virtual_time(async {
+            let delays = shuffled_delays(5, ms(4));
+            let fail = |i: usize| {
+                let delay = delays[i];
+                async move {
+                    sleep(delay).await;
+                    Err::<(), _>(format!("branch {i} failed"))
+                }
+            };
+            let all = first_ok!(fail(0), fail(1), fail(2), fail(3), fail(4)).await.unwrap_err();
+            let expected: Vec<String> = (0..5).map(|i| format!("branch {i} failed")).collect();
+            assert_eq!(all.errors(), expected.as_slice());
+            assert_eq!(all.to_string(), "all 5 branches failed");
+        })
+        .await;
     }
 
     async fn first_ok_converts_different_errors_with_error_target() {
-        async fn text() -> Result<u32, String> { Err("no text".into()) }
-        async fn code() -> Result<u32, u16> { sleep(ms(5)).await; Err(404) }
-        async fn good() -> Result<u32, u16> { sleep(ms(10)).await; Ok(9) }
-        let all = first_ok!(error = AppError; code(), text()).await.unwrap_err();
-        // Branch order, not arrival order.
-        assert_eq!(all.errors(), [AppError::Code(404), AppError::Text("no text".into())]);
-        assert_eq!(first_ok!(error = AppError; text(), code(), good()).await, Ok(9));
+        on_virtual_time(async {
+            async fn text() -> Result<u32, String> { Err("no text".into()) }
+            async fn code() -> Result<u32, u16> { sleep(ms(5)).await; Err(404) }
+            async fn good() -> Result<u32, u16> { sleep(ms(10)).await; Ok(9) }
+            let all = first_ok!(error = AppError; code(), text()).await.unwrap_err();
+            // Branch order, not arrival order.
+            assert_eq!(all.errors(), [AppError::Code(404), AppError::Text("no text".into())]);
+            assert_eq!(first_ok!(error = AppError; text(), code(), good()).await, Ok(9));
+        })
+        .await;
     }
 
     // ---------------------------------------------------------------- arities
@@ -388,149 +421,184 @@ runtime_tests! {
     }
 
     async fn every_macro_takes_two_branches() {
-        let drops = DropCounter::new();
-        assert_eq!(parallel!(after(&drops, ms(5), Ok::<_, ()>(1)), async { Ok::<_, ()>(2) }).await, Ok((1, 2)));
-        assert_eq!(settled!(after(&drops, ms(5), 1), async { 2 }).await, (1, 2));
-        assert_eq!(race!(after(&drops, FOREVER, 1), after(&drops, ms(5), 2)).await, 2);
-        assert_eq!(first_ok!(async { Err(1) }, after(&drops, ms(5), Ok::<_, u8>(2))).await, Ok(2));
-        assert_eq!(drops.dropped(), 1);
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            assert_eq!(parallel!(after(&drops, ms(5), Ok::<_, ()>(1)), async { Ok::<_, ()>(2) }).await, Ok((1, 2)));
+            assert_eq!(settled!(after(&drops, ms(5), 1), async { 2 }).await, (1, 2));
+            assert_eq!(race!(after(&drops, FOREVER, 1), after(&drops, ms(5), 2)).await, 2);
+            assert_eq!(first_ok!(async { Err(1) }, after(&drops, ms(5), Ok::<_, u8>(2))).await, Ok(2));
+            assert_eq!(drops.dropped(), 1);
+        })
+        .await;
     }
 
     async fn every_macro_takes_twelve_branches() {
-        let b = |i: u32| async move { sleep(ms(u64::from(12 - i) % 4)).await; Ok::<_, u32>(i) };
-        let all = parallel!(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11)).await;
-        assert_eq!(all, Ok((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)));
-        let every = settled!(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11)).await;
-        assert_eq!(every.11, Ok(11));
-        assert_eq!(every.0, Ok(0));
-        let s = |i: u32| async move { sleep(if i == 8 { ms(1) } else { FOREVER }).await; i };
-        assert_eq!(race!(s(0), s(1), s(2), s(3), s(4), s(5), s(6), s(7), s(8), s(9), s(10), s(11)).await, 8);
-        let f = |i: u32| async move { sleep(ms(u64::from(i % 3))).await; if i == 10 { Ok(i) } else { Err(i) } };
-        assert_eq!(first_ok!(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11)).await, Ok(10));
+        on_virtual_time(async {
+            let b = |i: u32| async move { sleep(ms(u64::from(12 - i) % 4)).await; Ok::<_, u32>(i) };
+            let all = parallel!(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11)).await;
+            assert_eq!(all, Ok((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)));
+            let every = settled!(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11)).await;
+            assert_eq!(every.11, Ok(11));
+            assert_eq!(every.0, Ok(0));
+            let s = |i: u32| async move { sleep(if i == 8 { ms(1) } else { FOREVER }).await; i };
+            assert_eq!(race!(s(0), s(1), s(2), s(3), s(4), s(5), s(6), s(7), s(8), s(9), s(10), s(11)).await, 8);
+            let f = |i: u32| async move { sleep(ms(u64::from(i % 3))).await; if i == 10 { Ok(i) } else { Err(i) } };
+            assert_eq!(first_ok!(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11)).await, Ok(10));
+        })
+        .await;
     }
 
     async fn every_macro_takes_forty_branches() {
-        let delays = shuffled_delays(40, Duration::from_micros(300));
-        let ok = |i: usize| {
-            let delay = delays[i];
-            async move { sleep(delay).await; Ok::<_, String>(i) }
-        };
-        let all = forty!(parallel!(ok)).await.unwrap();
-        assert_eq!(forty_fields!(all), (0..40).collect::<Vec<_>>());
-        let every = forty!(settled!(ok)).await;
-        assert_eq!(forty_fields!(every), (0..40).map(Ok).collect::<Vec<_>>());
-        // The last branch has no delay: it wins.
-        assert_eq!(forty!(race!(ok)).await, Ok(39));
-        let fail_but_7 = |i: usize| {
-            let delay = delays[i];
-            async move { sleep(delay).await; if i == 7 { Ok(i) } else { Err(i) } }
-        };
-        assert_eq!(forty!(first_ok!(fail_but_7)).await, Ok(7));
-        let fail = |i: usize| async move { Err::<(), _>(i) };
-        let all = forty!(first_ok!(fail)).await.unwrap_err();
-        assert_eq!(all.into_errors(), (0..40).collect::<Vec<_>>());
-        // One late error among 40 still fails the join at once.
-        let drops = DropCounter::new();
-        let one_fails = |i: usize| {
-            let guard = drops.guard();
-            async move {
-                finish_after(guard, if i == 20 { ms(5) } else { FOREVER }, if i == 20 { Err(i) } else { Ok(i) }).await
-            }
-        };
-        assert_eq!(forty!(parallel!(one_fails)).await.err(), Some(20));
-        assert_eq!(drops.dropped(), 39);
+        // Boxed: the 40-branch joins make a future too large to pass by value
+        // (clippy::large_futures).
+        on_virtual_time(Box::pin(async {
+            let delays = shuffled_delays(40, Duration::from_micros(300));
+            let ok = |i: usize| {
+                let delay = delays[i];
+                async move { sleep(delay).await; Ok::<_, String>(i) }
+            };
+            let all = forty!(parallel!(ok)).await.unwrap();
+            assert_eq!(forty_fields!(all), (0..40).collect::<Vec<_>>());
+            let every = forty!(settled!(ok)).await;
+            assert_eq!(forty_fields!(every), (0..40).map(Ok).collect::<Vec<_>>());
+            // The last branch has no delay: it wins.
+            assert_eq!(forty!(race!(ok)).await, Ok(39));
+            let fail_but_7 = |i: usize| {
+                let delay = delays[i];
+                async move { sleep(delay).await; if i == 7 { Ok(i) } else { Err(i) } }
+            };
+            assert_eq!(forty!(first_ok!(fail_but_7)).await, Ok(7));
+            let fail = |i: usize| async move { Err::<(), _>(i) };
+            let all = forty!(first_ok!(fail)).await.unwrap_err();
+            assert_eq!(all.into_errors(), (0..40).collect::<Vec<_>>());
+            // One late error among 40 still fails the join at once.
+            let drops = DropCounter::new();
+            let one_fails = |i: usize| {
+                let guard = drops.guard();
+                async move {
+                    finish_after(guard, if i == 20 { ms(5) } else { FOREVER }, if i == 20 { Err(i) } else { Ok(i) }).await
+                }
+            };
+            assert_eq!(forty!(parallel!(one_fails)).await.err(), Some(20));
+            assert_eq!(drops.dropped(), 39);
+        }))
+        .await;
     }
 
     // ---------------------------------------------------------------- borrows
 
     async fn branches_borrow_locals() {
-        let names = ["ada".to_string(), "grace".to_string()];
-        let mut log = Vec::new();
-        let counter = AtomicUsize::new(0);
-        let out = parallel!(
-            async { sleep(ms(2)).await; Ok::<_, ()>(names[0].len()) },
-            async { counter.fetch_add(1, Ordering::SeqCst); Ok::<_, ()>(names[1].as_str()) },
-            async { log.push("mutably borrowed"); Ok::<_, ()>(log.len()) },
-        )
+        on_virtual_time(async {
+            let names = ["ada".to_string(), "grace".to_string()];
+            let mut log = Vec::new();
+            let counter = AtomicUsize::new(0);
+            let out = parallel!(
+                async { sleep(ms(2)).await; Ok::<_, ()>(names[0].len()) },
+                async { counter.fetch_add(1, Ordering::SeqCst); Ok::<_, ()>(names[1].as_str()) },
+                async { log.push("mutably borrowed"); Ok::<_, ()>(log.len()) },
+            )
+            .await;
+            assert_eq!(out, Ok((3, "grace", 1)));
+            let (a, b) = settled!(async { names.len() }, async { counter.load(Ordering::SeqCst) }).await;
+            assert_eq!((a, b), (2, 1));
+            assert_eq!(race!(async { &names[0] }, async { &names[1] }).await, "ada");
+            assert_eq!(first_ok!(async { Err::<&String, _>(&names[0]) }, async { Ok::<_, &String>(&names[1]) }).await, Ok(&names[1]));
+            // Still ours.
+            assert_eq!((names.len(), log), (2, vec!["mutably borrowed"]));
+        })
         .await;
-        assert_eq!(out, Ok((3, "grace", 1)));
-        let (a, b) = settled!(async { names.len() }, async { counter.load(Ordering::SeqCst) }).await;
-        assert_eq!((a, b), (2, 1));
-        assert_eq!(race!(async { &names[0] }, async { &names[1] }).await, "ada");
-        assert_eq!(first_ok!(async { Err::<&String, _>(&names[0]) }, async { Ok::<_, &String>(&names[1]) }).await, Ok(&names[1]));
-        // Still ours.
-        assert_eq!((names.len(), log), (2, vec!["mutably borrowed"]));
     }
 
     // --------------------------------------------------------------- .timeout
 
     async fn a_join_macro_takes_a_timeout() {
-        let fast = parallel!(async { Ok::<_, String>(1) }, async { sleep(ms(5)).await; Ok::<_, String>(2) })
-            .timeout(GENEROUS)
-            .await;
-        assert_eq!(fast, Ok(Ok((1, 2))));
-        let drops = DropCounter::new();
-        let start = Instant::now();
-        let slow = parallel!(after(&drops, ms(1), Ok::<_, String>(1)), after(&drops, FOREVER, Ok::<_, String>(2)))
-            .timeout(ms(30))
-            .await;
-        assert_eq!(slow, Err(Elapsed::new(ms(30))));
-        assert_eq!(drops.dropped(), 1, "the sleeper is dropped on expiry");
-        assert!(start.elapsed() >= ms(30) && start.elapsed() < GENEROUS);
-        let drops = DropCounter::new();
-        let every = settled!(after(&drops, FOREVER, 1), after(&drops, FOREVER, 2)).timeout(ms(10)).await;
-        assert_eq!((every, drops.dropped()), (Err(Elapsed::new(ms(10))), 2));
-        assert_eq!(race!(sleep(FOREVER), sleep(FOREVER)).timeout(ms(10)).await, Err(Elapsed::new(ms(10))));
-        assert_eq!(first_ok!(async { Ok::<_, ()>(1) }).timeout(Duration::ZERO).await, Ok(Ok(1)));
+        on_virtual_time(async {
+            let fast = parallel!(async { Ok::<_, String>(1) }, async { sleep(ms(5)).await; Ok::<_, String>(2) })
+                .timeout(GENEROUS)
+                .await;
+            assert_eq!(fast, Ok(Ok((1, 2))));
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let slow = parallel!(after(&drops, ms(1), Ok::<_, String>(1)), after(&drops, FOREVER, Ok::<_, String>(2)))
+                .timeout(ms(30))
+                .await;
+            assert_eq!(slow, Err(Elapsed::new(ms(30))));
+            assert_eq!(drops.dropped(), 1, "the sleeper is dropped on expiry");
+            assert_eq!(timer::now() - start, ms(30), "expired at the exact limit");
+            let drops = DropCounter::new();
+            let every = settled!(after(&drops, FOREVER, 1), after(&drops, FOREVER, 2)).timeout(ms(10)).await;
+            assert_eq!((every, drops.dropped()), (Err(Elapsed::new(ms(10))), 2));
+            assert_eq!(race!(sleep(FOREVER), sleep(FOREVER)).timeout(ms(10)).await, Err(Elapsed::new(ms(10))));
+            assert_eq!(first_ok!(async { Ok::<_, ()>(1) }).timeout(Duration::ZERO).await, Ok(Ok(1)));
+        })
+        .await;
     }
 
     // ------------------------------------------------------------- #[timeout]
 
     async fn timeout_attribute_on_a_free_fn() {
-        let drops = DropCounter::new();
-        assert_eq!(free_fn(ms(1), drops.guard()).await, Ok(1));
-        assert_eq!(drops.dropped(), 0);
-        let start = Instant::now();
-        assert_eq!(free_fn(FOREVER, drops.guard()).await, Err(timed_out()));
-        assert_eq!(drops.dropped(), 1, "the body is dropped on expiry");
-        assert!(start.elapsed() >= ms(40) && start.elapsed() < GENEROUS);
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            assert_eq!(free_fn(ms(1), drops.guard()).await, Ok(1));
+            assert_eq!(drops.dropped(), 0);
+            let start = timer::now();
+            assert_eq!(free_fn(FOREVER, drops.guard()).await, Err(timed_out()));
+            assert_eq!(drops.dropped(), 1, "the body is dropped on expiry");
+            assert_eq!(timer::now() - start, ms(40), "expired at the exact limit");
+        })
+        .await;
     }
 
     async fn timeout_attribute_on_methods() {
-        let mut service = Service { calls: 1 };
-        assert_eq!(service.by_ref(ms(1)).await, Ok(1));
-        assert_eq!(service.by_ref(FOREVER).await, Err(timed_out()));
-        assert_eq!(service.by_mut(ms(1)).await, Ok(12));
-        // The body ran up to its `.await` and was dropped there.
-        assert_eq!(service.by_mut(FOREVER).await, Err(timed_out()));
-        assert_eq!(service.calls, 13);
+        on_virtual_time(async {
+            let mut service = Service { calls: 1 };
+            assert_eq!(service.by_ref(ms(1)).await, Ok(1));
+            assert_eq!(service.by_ref(FOREVER).await, Err(timed_out()));
+            assert_eq!(service.by_mut(ms(1)).await, Ok(12));
+            // The body ran up to its `.await` and was dropped there.
+            assert_eq!(service.by_mut(FOREVER).await, Err(timed_out()));
+            assert_eq!(service.calls, 13);
+        })
+        .await;
     }
 
     async fn timeout_attribute_on_a_generic_fn() {
-        assert_eq!(generic_fn(&"ada".to_string(), ms(1)).await, Ok("ada".to_string()));
-        assert_eq!(generic_fn(&7_u8, FOREVER).await, Err(timed_out()));
+        on_virtual_time(async {
+            assert_eq!(generic_fn(&"ada".to_string(), ms(1)).await, Ok("ada".to_string()));
+            assert_eq!(generic_fn(&7_u8, FOREVER).await, Err(timed_out()));
+        })
+        .await;
     }
 
     async fn timeout_attribute_in_trait_impls() {
-        let service = Service { calls: 2 };
-        assert_eq!(service.get(ms(1)).await, Ok(200));
-        assert_eq!(service.get(FOREVER).await, Err(timed_out()));
-        assert_eq!(service.fetch(ms(1)).await, Ok(9));
-        assert_eq!(service.fetch(FOREVER).await, Err(timed_out()));
-        let dynamic: &(dyn DynStore + Sync) = &service;
-        assert_eq!(dynamic.fetch(FOREVER).await, Err(timed_out()));
+        on_virtual_time(async {
+            let service = Service { calls: 2 };
+            assert_eq!(service.get(ms(1)).await, Ok(200));
+            assert_eq!(service.get(FOREVER).await, Err(timed_out()));
+            assert_eq!(service.fetch(ms(1)).await, Ok(9));
+            assert_eq!(service.fetch(FOREVER).await, Err(timed_out()));
+            let dynamic: &(dyn DynStore + Sync) = &service;
+            assert_eq!(dynamic.fetch(FOREVER).await, Err(timed_out()));
+        })
+        .await;
     }
 
     async fn timeout_attribute_composes_with_tracing_instrument_either_way() {
-        assert_eq!(timeout_over_instrument(ms(1)).await, Ok(2));
-        assert_eq!(timeout_over_instrument(FOREVER).await, Err(timed_out()));
-        assert_eq!(instrument_over_timeout(ms(1)).await, Ok(3));
-        assert_eq!(instrument_over_timeout(FOREVER).await, Err(timed_out()));
+        on_virtual_time(async {
+            assert_eq!(timeout_over_instrument(ms(1)).await, Ok(2));
+            assert_eq!(timeout_over_instrument(FOREVER).await, Err(timed_out()));
+            assert_eq!(instrument_over_timeout(ms(1)).await, Ok(3));
+            assert_eq!(instrument_over_timeout(FOREVER).await, Err(timed_out()));
+        })
+        .await;
     }
 
     async fn timeout_attribute_at_u64_max_never_fires_and_never_panics() {
-        assert_eq!(limit_of_u64_max_secs(ms(5)).await, Ok(()));
-        assert_eq!(limit_of_u64_max_ms(ms(5)).await, Ok(()));
+        on_virtual_time(async {
+            assert_eq!(limit_of_u64_max_secs(ms(5)).await, Ok(()));
+            assert_eq!(limit_of_u64_max_ms(ms(5)).await, Ok(()));
+        })
+        .await;
     }
 
     // ------------------------------------------------- poll after completion

@@ -1,11 +1,19 @@
 //! The timeline recorder as data: starts, ends and outcomes of recorded steps
 //! and branches, under every runtime.
+//!
+//! Every test that sleeps runs on a `VirtualClock` that jumps to the next
+//! timer when all is idle; the timeline reads the clock in scope, so starts,
+//! ends and durations are checked to the exact millisecond, and a 5 s loser
+//! takes no real time to cancel. The one test left on the default clock waits
+//! for nothing (a pending step polled once). None is about real time, so none
+//! stays on it.
 
 #[macro_use]
 mod common;
 
 use std::time::Duration;
 
+use common::on_virtual_time;
 use orchestrate::timeline::{Outcome, Timeline};
 use orchestrate::{parallel, race, settled, sleep};
 
@@ -16,78 +24,97 @@ async fn after<T>(ms: u64, value: T) -> T {
 
 runtime_tests! {
     async fn sequential_steps_follow_each_other() {
-        let timeline = Timeline::new();
-        let user = timeline.step("user", after(30, Ok::<_, ()>("ada"))).await;
-        let posts = timeline.step("posts", after(20, Ok::<_, ()>(vec![1, 2]))).await;
-        assert_eq!((user, posts), (Ok("ada"), Ok(vec![1, 2])));
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let user = timeline.step("user", after(30, Ok::<_, ()>("ada"))).await;
+            let posts = timeline.step("posts", after(20, Ok::<_, ()>(vec![1, 2]))).await;
+            assert_eq!((user, posts), (Ok("ada"), Ok(vec![1, 2])));
 
-        let entries = timeline.entries();
-        assert_eq!(entries.len(), 2);
-        let (user, posts) = (&entries[0], &entries[1]);
-        assert_eq!((user.label.as_str(), posts.label.as_str()), ("user", "posts"));
-        assert!(user.end.unwrap() <= posts.start, "{entries:?}");
-        assert!(user.duration().unwrap() >= Duration::from_millis(30));
-        assert!(entries.iter().all(|e| e.outcome == Outcome::Ok && e.group.is_none()));
+            let entries = timeline.entries();
+            assert_eq!(entries.len(), 2);
+            let (user, posts) = (&entries[0], &entries[1]);
+            assert_eq!((user.label.as_str(), posts.label.as_str()), ("user", "posts"));
+            assert_eq!(user.end, Some(posts.start), "{entries:?}");
+            assert_eq!(user.duration(), Some(Duration::from_millis(30)), "{entries:?}");
+            assert_eq!(posts.duration(), Some(Duration::from_millis(20)), "{entries:?}");
+            assert!(entries.iter().all(|e| e.outcome == Outcome::Ok && e.group.is_none()));
+        })
+        .await;
     }
 
     async fn parallel_branches_overlap_and_keep_their_group() {
-        let timeline = Timeline::new();
-        let all = settled((1..=3).map(|post| {
-            timeline.branch("likes", post, after(40, Ok::<_, ()>(post)))
-        }))
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let all = settled((1..=3).map(|post| {
+                timeline.branch("likes", post, after(40, Ok::<_, ()>(post)))
+            }))
+            .await;
+            assert_eq!(all, [Ok(1), Ok(2), Ok(3)]);
+            let entries = timeline.entries();
+            let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+            assert_eq!(labels, ["likes[1]", "likes[2]", "likes[3]"]);
+            assert!(entries.iter().all(|e| e.group.as_deref() == Some("likes")));
+            // All three ran at once: each started before any ended.
+            let first_end = entries.iter().filter_map(|e| e.end).min().unwrap();
+            assert!(entries.iter().all(|e| e.start < first_end), "{entries:?}");
+            assert_eq!(first_end, Duration::from_millis(40), "{entries:?}");
+            assert!(entries.iter().all(|e| e.start.is_zero() && e.end == Some(first_end)), "{entries:?}");
+        })
         .await;
-        assert_eq!(all, [Ok(1), Ok(2), Ok(3)]);
-        let entries = timeline.entries();
-        let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["likes[1]", "likes[2]", "likes[3]"]);
-        assert!(entries.iter().all(|e| e.group.as_deref() == Some("likes")));
-        // All three ran at once: each started before any ended.
-        let first_end = entries.iter().filter_map(|e| e.end).min().unwrap();
-        assert!(entries.iter().all(|e| e.start < first_end), "{entries:?}");
     }
 
     async fn errors_are_recorded_as_errors() {
-        let timeline = Timeline::new();
-        let failed = timeline.step("posts", after(5, Err::<(), _>("503"))).await;
-        assert_eq!(failed, Err("503"));
-        let missing = timeline.step("cache", after(5, None::<u8>)).await;
-        assert_eq!(missing, None);
-        let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
-        assert_eq!(outcomes, [Outcome::Error, Outcome::Error]);
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let failed = timeline.step("posts", after(5, Err::<(), _>("503"))).await;
+            assert_eq!(failed, Err("503"));
+            let missing = timeline.step("cache", after(5, None::<u8>)).await;
+            assert_eq!(missing, None);
+            let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
+            assert_eq!(outcomes, [Outcome::Error, Outcome::Error]);
+        })
+        .await;
     }
 
     async fn losers_of_a_race_and_fail_fast_siblings_are_cancelled() {
-        let timeline = Timeline::new();
-        let winner = race([
-            timeline.branch("mirror", "slow", after(5_000, Ok::<_, ()>("slow"))),
-            timeline.branch("mirror", "fast", after(10, Ok::<_, ()>("fast"))),
-        ])
-        .await;
-        assert_eq!(winner, Ok("fast"));
-        let failed = parallel([
-            timeline.branch("fetch", 1, after(5_000, Ok::<u8, &str>(1))),
-            timeline.branch("fetch", 2, after(10, Err::<u8, &str>("boom"))),
-        ])
-        .await;
-        assert_eq!(failed, Err("boom"));
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let winner = race([
+                timeline.branch("mirror", "slow", after(5_000, Ok::<_, ()>("slow"))),
+                timeline.branch("mirror", "fast", after(10, Ok::<_, ()>("fast"))),
+            ])
+            .await;
+            assert_eq!(winner, Ok("fast"));
+            let failed = parallel([
+                timeline.branch("fetch", 1, after(5_000, Ok::<u8, &str>(1))),
+                timeline.branch("fetch", 2, after(10, Err::<u8, &str>("boom"))),
+            ])
+            .await;
+            assert_eq!(failed, Err("boom"));
 
-        let entries = timeline.entries();
-        let outcome = |label: &str| entries.iter().find(|e| e.label == label).map(|e| e.outcome);
-        assert_eq!(outcome("mirror[slow]"), Some(Outcome::Cancelled));
-        assert_eq!(outcome("mirror[fast]"), Some(Outcome::Ok));
-        assert_eq!(outcome("fetch[1]"), Some(Outcome::Cancelled));
-        assert_eq!(outcome("fetch[2]"), Some(Outcome::Error));
-        // A cancelled entry ends when it is dropped, long before its 5 s.
-        assert!(entries.iter().all(|e| e.duration().unwrap() < Duration::from_secs(4)), "{entries:?}");
+            let entries = timeline.entries();
+            let outcome = |label: &str| entries.iter().find(|e| e.label == label).map(|e| e.outcome);
+            assert_eq!(outcome("mirror[slow]"), Some(Outcome::Cancelled));
+            assert_eq!(outcome("mirror[fast]"), Some(Outcome::Ok));
+            assert_eq!(outcome("fetch[1]"), Some(Outcome::Cancelled));
+            assert_eq!(outcome("fetch[2]"), Some(Outcome::Error));
+            // A cancelled entry ends when it is dropped, with its 10 ms sibling,
+            // long before its 5 s.
+            assert!(entries.iter().all(|e| e.duration() == Some(Duration::from_millis(10))), "{entries:?}");
+        })
+        .await;
     }
 
     async fn an_entry_starts_at_its_first_poll_not_at_creation() {
-        let timeline = Timeline::new();
-        let late = timeline.step("late", after(1, Ok::<_, ()>(())));
-        sleep(Duration::from_millis(30)).await;
-        assert!(timeline.entries().is_empty(), "nothing is recorded before the first poll");
-        late.await.unwrap();
-        assert!(timeline.entries()[0].start >= Duration::from_millis(30));
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let late = timeline.step("late", after(1, Ok::<_, ()>(())));
+            sleep(Duration::from_millis(30)).await;
+            assert!(timeline.entries().is_empty(), "nothing is recorded before the first poll");
+            late.await.unwrap();
+            assert_eq!(timeline.entries()[0].start, Duration::from_millis(30));
+        })
+        .await;
     }
 
     async fn a_running_entry_has_no_end_and_the_chart_shows_it() {
@@ -102,35 +129,41 @@ runtime_tests! {
     }
 
     async fn the_chart_draws_every_recorded_row() {
-        let timeline = Timeline::new();
-        timeline.step("GET /user", after(10, Ok::<_, ()>(()))).await.unwrap();
-        let (comments, likes) = settled!(
-            timeline.branch("comments", 1, after(10, Ok::<u8, ()>(2))),
-            timeline.branch("likes", 1, after(5, Err::<u8, ()>(()))),
-        )
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            timeline.step("GET /user", after(10, Ok::<_, ()>(()))).await.unwrap();
+            let (comments, likes) = settled!(
+                timeline.branch("comments", 1, after(10, Ok::<u8, ()>(2))),
+                timeline.branch("likes", 1, after(5, Err::<u8, ()>(()))),
+            )
+            .await;
+            assert_eq!((comments, likes), (Ok(2), Err(())));
+            let chart = timeline.chart().ascii(true).to_string();
+            for expected in ["GET /user", "comments[1]", "likes[1]", "error", "total "] {
+                assert!(chart.contains(expected), "{expected:?} missing from\n{chart}");
+            }
+        })
         .await;
-        assert_eq!((comments, likes), (Ok(2), Err(())));
-        let chart = timeline.chart().ascii(true).to_string();
-        for expected in ["GET /user", "comments[1]", "likes[1]", "error", "total "] {
-            assert!(chart.contains(expected), "{expected:?} missing from\n{chart}");
-        }
     }
 
     async fn a_timeout_inside_a_step_marks_it_timed_out() {
-        let timeline = Timeline::new();
-        let slow = timeline
-            .step("GET /user", orchestrate::timeout(Duration::from_millis(20), after(5_000, ())))
-            .await;
-        assert!(slow.is_err());
-        // A timeout handled inside the step does not make the step fail.
-        let handled = timeline
-            .step("cached", async {
-                let fresh = orchestrate::timeout(Duration::from_millis(10), after(5_000, 1)).await;
-                Ok::<_, ()>(fresh.unwrap_or(0))
-            })
-            .await;
-        assert_eq!(handled, Ok(0));
-        let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
-        assert_eq!(outcomes, [Outcome::TimedOut, Outcome::Ok]);
+        on_virtual_time(async {
+            let timeline = Timeline::new();
+            let slow = timeline
+                .step("GET /user", orchestrate::timeout(Duration::from_millis(20), after(5_000, ())))
+                .await;
+            assert!(slow.is_err());
+            // A timeout handled inside the step does not make the step fail.
+            let handled = timeline
+                .step("cached", async {
+                    let fresh = orchestrate::timeout(Duration::from_millis(10), after(5_000, 1)).await;
+                    Ok::<_, ()>(fresh.unwrap_or(0))
+                })
+                .await;
+            assert_eq!(handled, Ok(0));
+            let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
+            assert_eq!(outcomes, [Outcome::TimedOut, Outcome::Ok]);
+        })
+        .await;
     }
 }

@@ -5,7 +5,7 @@
 //! Every test binary includes this module and uses a different subset of it.
 #![allow(dead_code)]
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -90,6 +90,15 @@ pub(crate) fn run_smol(body: impl Future<Output = ()>) {
 /// Runs `body` on `futures::executor::block_on`.
 pub(crate) fn run_futures_executor(body: impl Future<Output = ()>) {
     futures::executor::block_on(body);
+}
+
+/// Runs `body` on a fresh auto-advancing virtual clock (feature `test-util`):
+/// every timer armed inside it is virtual, and the clock jumps to the next one
+/// as soon as everything in it waits. Take instants inside `body` from
+/// `orchestrate::timer::now()`, not `Instant::now()`. (`tests/time.rs` keeps a
+/// copy of its own.)
+pub(crate) async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {
+    orchestrate::testing::VirtualClock::auto().run(body).await
 }
 
 /// Milliseconds, for short test code.
