@@ -28,6 +28,22 @@ use crate::{Sleep, sleep};
 /// To retry a method that borrows `&mut self`, write the loop with the
 /// `#[retry]` attribute on the method, which re-runs the body in place.
 ///
+/// # Compared with backon
+///
+/// | backon | orchestrate |
+/// | --- | --- |
+/// | `ConstantBuilder`, `ExponentialBuilder`, `FibonacciBuilder` | [`Backoff::constant`], [`exponential`](Backoff::exponential) (with [`factor`](Backoff::factor)), [`fibonacci`](Backoff::fibonacci), [`immediate`](Backoff::immediate) |
+/// | `with_max_times`, `with_max_delay`, `with_jitter`, seeded jitter | [`attempts`](Backoff::attempts) / [`forever`](Backoff::forever), [`max_delay`](Backoff::max_delay), [`jitter(0.0..=1.0)`](Backoff::jitter), [`jitter_seed`](Backoff::jitter_seed) |
+/// | `with_total_delay` (sum of the waits) | [`max_elapsed`](Backoff::max_elapsed) (wall time since the first attempt, attempts included), and any [`Deadline`](crate::Deadline) in scope |
+/// | `.when`, `.notify`, `.adjust` | [`.when`](Retry::when), [`.notify`](Retry::notify), [`.adjust`](Retry::adjust) (`Retry-After`) |
+/// | `.sleep(sleeper)` per call | the ambient [timer backend](crate::timer), a virtual clock in tests; call sites unchanged |
+/// | `RetryableWithContext` to thread `&mut` state through | `#[retry]` on the method, which re-runs its body in place: `&mut self` just works |
+/// | blocking retries | not provided: orchestrate is for async code |
+///
+/// Bad policies (zero attempts, a cap below the base, jitter outside
+/// `0.0..=1.0`) panic when built, naming the call; in `#[retry(…)]` they are
+/// compile errors.
+///
 /// ```
 /// use std::cell::Cell;
 /// use std::time::Duration;
