@@ -18,6 +18,8 @@
 mod chart;
 mod entry;
 mod recorder;
+#[cfg(feature = "tracing")]
+mod tracing;
 
 pub use chart::Chart;
 pub use entry::{Classify, Entry, Outcome};

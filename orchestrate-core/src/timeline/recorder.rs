@@ -45,6 +45,32 @@ use super::entry::{Classify, Entry, Outcome};
 /// println!("{}", timeline.chart());
 /// # });
 /// ```
+///
+/// # Tracing
+///
+/// With the feature `tracing`, each entry is also a
+/// [`tracing`](https://docs.rs/tracing) span (target `orchestrate::timeline`,
+/// level `INFO`): `orchestrate.step` with the field `label`, or
+/// `orchestrate.branch` with `label`, `group` and `key`; both with an
+/// `outcome` (`ok`, `error`, `timed out` or `cancelled`) recorded when the
+/// entry ends. The span opens at the first poll, as a child of the span current
+/// then; it is entered around every poll of the recorded future, so the events
+/// and spans inside nest under it, and it closes when the entry ends. Without
+/// the feature none of this is compiled in.
+///
+/// ```
+/// # use orchestrate::timeline::Timeline;
+/// # futures::executor::block_on(async {
+/// let timeline = Timeline::new();
+/// // With the feature, this event's parent is the span `orchestrate.step`
+/// // (label "GET /user"), whose outcome reads "ok" once the step is done.
+/// let user = timeline.step("GET /user", async {
+///     tracing::info!("asking the user service");
+///     Ok::<_, ()>("ada")
+/// }).await;
+/// assert_eq!(user, Ok("ada"));
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct Timeline {
     inner: Arc<Inner>,
@@ -127,7 +153,7 @@ impl Timeline {
             future,
             timeline: self.clone(),
             pending: Some((label, group)),
-            index: None,
+            started: None,
             finished: false,
         }
     }
@@ -190,7 +216,9 @@ impl Timeline {
         self.elapsed()
     }
 
-    fn start(&self, label: String, group: Option<String>) -> usize {
+    fn start(&self, label: String, group: Option<String>) -> Started {
+        #[cfg(feature = "tracing")]
+        let span = super::tracing::EntrySpan::new(&label, group.as_deref());
         let start = self.now();
         let mut records = self.records();
         records.push(Record {
@@ -203,13 +231,17 @@ impl Timeline {
             },
             timed_out: false,
         });
-        records.len() - 1
+        Started {
+            index: records.len() - 1,
+            #[cfg(feature = "tracing")]
+            span,
+        }
     }
 
-    fn finish(&self, index: usize, succeeded: Option<bool>) {
+    fn finish(&self, started: &Started, succeeded: Option<bool>) {
         let end = self.now();
         let mut records = self.records();
-        let record = &mut records[index];
+        let record = &mut records[started.index];
         record.entry.end = Some(end);
         record.entry.outcome = match succeeded {
             None => Outcome::Cancelled,
@@ -217,6 +249,12 @@ impl Timeline {
             Some(false) if record.timed_out => Outcome::TimedOut,
             Some(false) => Outcome::Error,
         };
+        #[cfg(feature = "tracing")]
+        {
+            let outcome = record.entry.outcome;
+            drop(records);
+            started.span.end(outcome);
+        }
     }
 }
 
@@ -249,8 +287,17 @@ pub(crate) fn note_timeout() {
     });
 }
 
-/// Makes `(timeline, index)` the current record while `poll` runs.
-fn polling<T>(timeline: &Timeline, index: usize, poll: impl FnOnce() -> T) -> T {
+/// An entry started by the first poll of its recorded future.
+struct Started {
+    index: usize,
+    /// Open until the entry ends (the recorded future drops this then).
+    #[cfg(feature = "tracing")]
+    span: super::tracing::EntrySpan,
+}
+
+/// Makes `started` the current record while `poll` runs (and, with the
+/// feature `tracing`, its span the current span).
+fn polling<T>(timeline: &Timeline, started: &Started, poll: impl FnOnce() -> T) -> T {
     struct Restore(Option<(Timeline, usize)>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -259,10 +306,12 @@ fn polling<T>(timeline: &Timeline, index: usize, poll: impl FnOnce() -> T) -> T 
         }
     }
     let previous = CURRENT
-        .try_with(|current| current.replace(Some((timeline.clone(), index))))
+        .try_with(|current| current.replace(Some((timeline.clone(), started.index))))
         .ok()
         .flatten();
     let _restore = Restore(previous);
+    #[cfg(feature = "tracing")]
+    let _entered = started.span.enter();
     poll()
 }
 
@@ -284,15 +333,16 @@ pin_project! {
         timeline: Timeline,
         // Label and group until the first poll starts the entry.
         pending: Option<(String, Option<String>)>,
-        index: Option<usize>,
+        // Set from the first poll until the entry ends.
+        started: Option<Started>,
         finished: bool,
     }
 
     impl<F> PinnedDrop for Recorded<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let (Some(index), false) = (*this.index, *this.finished) {
-                this.timeline.finish(index, None);
+            if let Some(started) = this.started.take() {
+                this.timeline.finish(&started, None);
             }
         }
     }
@@ -310,16 +360,19 @@ where
         if *this.finished {
             return this.future.poll(cx);
         }
-        let index = match (*this.index, this.pending.take()) {
-            (Some(index), _) => index,
-            (None, Some((label, group))) => *this.index.insert(this.timeline.start(label, group)),
-            (None, None) => unreachable!("a recorded future has a label until it starts"),
+        if let Some((label, group)) = this.pending.take() {
+            *this.started = Some(this.timeline.start(label, group));
+        }
+        let Some(started) = this.started.as_ref() else {
+            unreachable!("a recorded future has a label until it starts");
         };
         let future = this.future;
-        let output = polling(this.timeline, index, || future.poll(cx));
+        let output = polling(this.timeline, started, || future.poll(cx));
         if let Poll::Ready(output) = &output {
             *this.finished = true;
-            this.timeline.finish(index, Some(output.succeeded()));
+            if let Some(started) = this.started.take() {
+                this.timeline.finish(&started, Some(output.succeeded()));
+            }
         }
         output
     }
