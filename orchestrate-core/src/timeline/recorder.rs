@@ -1,6 +1,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::mem;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -152,9 +153,7 @@ impl Timeline {
         Recorded {
             future,
             timeline: self.clone(),
-            pending: Some((label, group)),
-            started: None,
-            finished: false,
+            stage: Stage::Unstarted { label, group },
         }
     }
 
@@ -287,6 +286,18 @@ pub(crate) fn note_timeout() {
     });
 }
 
+/// Where a recorded future's entry is.
+enum Stage {
+    /// Not polled yet: the entry starts at the first poll.
+    Unstarted {
+        label: String,
+        group: Option<String>,
+    },
+    Started(Started),
+    /// Completed or dropped: the entry has its end and outcome.
+    Ended,
+}
+
 /// An entry started by the first poll of its recorded future.
 struct Started {
     index: usize,
@@ -331,17 +342,13 @@ pin_project! {
         #[pin]
         future: F,
         timeline: Timeline,
-        // Label and group until the first poll starts the entry.
-        pending: Option<(String, Option<String>)>,
-        // Set from the first poll until the entry ends.
-        started: Option<Started>,
-        finished: bool,
+        stage: Stage,
     }
 
     impl<F> PinnedDrop for Recorded<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(started) = this.started.take() {
+            if let Stage::Started(started) = mem::replace(this.stage, Stage::Ended) {
                 this.timeline.finish(&started, None);
             }
         }
@@ -357,20 +364,18 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if *this.finished {
+        if let Stage::Unstarted { label, group } = this.stage {
+            let started = this.timeline.start(mem::take(label), group.take());
+            *this.stage = Stage::Started(started);
+        }
+        let Stage::Started(started) = &*this.stage else {
+            // The entry has ended: poll the future as it is.
             return this.future.poll(cx);
-        }
-        if let Some((label, group)) = this.pending.take() {
-            *this.started = Some(this.timeline.start(label, group));
-        }
-        let Some(started) = this.started.as_ref() else {
-            unreachable!("a recorded future has a label until it starts");
         };
         let future = this.future;
         let output = polling(this.timeline, started, || future.poll(cx));
         if let Poll::Ready(output) = &output {
-            *this.finished = true;
-            if let Some(started) = this.started.take() {
+            if let Stage::Started(started) = mem::replace(this.stage, Stage::Ended) {
                 this.timeline.finish(&started, Some(output.succeeded()));
             }
         }
