@@ -3,14 +3,15 @@
 //! say how to fix it.
 //!
 //! Each constructor returns the branch and *witnesses* of its types. The
-//! checks that tie branches together are closures built from the witnesses:
-//! a failing check is an error inside the closure (on the branch), while the
-//! closure's type still has the expected signature, so nothing else fails.
+//! checks that tie branches together return converters built from the
+//! witnesses: a failing check is one error at its branch, while the
+//! converter's type still has the expected signature, so nothing else fails.
 
 use std::future::IntoFuture;
 use std::marker::PhantomData;
+use std::time::Duration;
 
-use super::Branch;
+use super::{Branch, Limited};
 use crate::Elapsed;
 
 /// A zero-sized stand-in for a value of type `T`, used only to name `T`.
@@ -60,42 +61,104 @@ where
     (Branch::new(branch.into_future()), PhantomData, PhantomData)
 }
 
-/// A converter from this branch's type `B` to the first branch's type `A`:
-/// `convert` is `move |x| same_…(first, x)`, which only type-checks when `B == A`.
+/// `timeout = limit;`: the branch under a limit (given next, by
+/// [`Branch::set_limit`]), failing with its own error type, which must hold a
+/// timeout.
 #[inline]
-pub fn convert_like<A, B, C: Fn(B) -> A>(
-    _first: &Witness<A>,
-    _branch: &Witness<B>,
-    convert: C,
-) -> C {
+pub fn limited<B, T, E>(branch: B) -> Limited<B::IntoFuture, E>
+where
+    B: IntoFuture,
+    B::Output: LimitedOutput<Ok = T, Err = E>,
+    E: From<Elapsed>,
+{
+    Limited::unset(branch.into_future())
+}
+
+/// `error = Target, timeout = limit;`: the branch under a limit, its error
+/// (or the timeout) converted into `Target` at once.
+#[inline]
+pub fn limited_into<Target, B, T, E>(branch: B) -> Limited<B::IntoFuture, Target>
+where
+    B: IntoFuture,
+    B::Output: LimitedOutput<Ok = T, Err = E>,
+    Target: From<E> + From<Elapsed>,
+{
+    Limited::unset(branch.into_future())
+}
+
+/// `timeout = limit;`: the limit, evaluated once for every branch.
+#[inline]
+pub fn limit(limit: Duration) -> Duration {
+    limit
+}
+
+/// A branch's type `B` next to the first branch's type `A`: its methods
+/// convert from `B` to `A`, and exist only when `B == A`.
+///
+/// The two are tied by a trait whose `Self` is a known type and which has
+/// one impl, so the compiler *infers* either type from the other (a generic
+/// branch takes its sibling's type, as in a `Vec`), while two known, different
+/// types fail the bound with a message naming both. The witnesses are taken
+/// first, by [`pair`], so the bound is checked once both are as known as they
+/// will be, and never by comparing values (an uninhabited type has none).
+pub struct Pair<A, B>(PhantomData<fn() -> (A, B)>);
+
+/// Pairs the first branch's witness with this branch's. The expansion calls
+/// it inside a converter closure, `move |x| pair(&first, &this).same_error(x)`:
+/// the closure's type never depends on the check, so a failed check is one
+/// error, not one more at every use of the closure.
+#[inline]
+pub fn pair<A, B>(_first: &Witness<A>, _branch: &Witness<B>) -> Pair<A, B> {
+    Pair(PhantomData)
+}
+
+impl<A, B> Pair<A, B> {
+    /// `race!`: this branch's output as the first branch's type.
+    #[inline]
+    pub fn same_output(self, output: B) -> A
+    where
+        Is<B>: SameOutput<B, A>,
+    {
+        <Is<B> as SameOutput<B, A>>::same(output)
+    }
+
+    /// `parallel!` and `first_ok!`: this branch's error as the first
+    /// branch's type.
+    #[inline]
+    pub fn same_error(self, error: B) -> A
+    where
+        Is<B>: SameError<B, A>,
+    {
+        <Is<B> as SameError<B, A>>::same(error)
+    }
+
+    /// `first_ok!`: this branch's value as the first branch's type.
+    #[inline]
+    pub fn same_ok(self, value: B) -> A
+    where
+        Is<B>: SameOk<B, A>,
+    {
+        <Is<B> as SameOk<B, A>>::same(value)
+    }
+}
+
+/// A converter from this branch's type `B` to the first branch's type `A`,
+/// returned as given: it names the closure's signature for inference.
+#[inline]
+pub fn convert_like<A, B, C: Fn(B) -> A>(_first: &Witness<A>, _branch: &Witness<B>, convert: C) -> C {
     convert
 }
 
-/// `race!`: this branch's output, when it is the first branch's type.
-#[inline]
-pub fn same_output<A, B: SameOutput<A>>(_first: Witness<A>, output: B) -> A {
-    output.same()
-}
-
-/// `parallel!` and `first_ok!`: this branch's error, when it is the first
-/// branch's type.
-#[inline]
-pub fn same_error<A, B: SameError<A>>(_first: Witness<A>, error: B) -> A {
-    error.same()
-}
-
-/// `first_ok!`: this branch's value, when it is the first branch's type.
-#[inline]
-pub fn same_ok<A, B: SameOk<A>>(_first: Witness<A>, value: B) -> A {
-    value.same()
-}
-
-/// A converter from this branch's error type `B` to the target `T`
-/// (`error = T;`): `convert` is `|x| Into::into(x)`.
+/// A converter from this branch's error type `B` to the target `T` named by
+/// `error = T;` (`convert` is `|x| Into::into(x)`).
 #[inline]
 pub fn convert_into<T, B, C: Fn(B) -> T>(_branch: &Witness<B>, convert: C) -> C {
     convert
 }
+
+/// The `Self` of the checks that tie two branches' types: a known type, so
+/// that the checks can infer one type from the other.
+pub struct Is<T>(PhantomData<fn() -> T>);
 
 #[diagnostic::on_unimplemented(
     message = "a `parallel!` branch must output `Result<T, E>`, but this one outputs `{Self}`",
@@ -130,50 +193,66 @@ impl<T, E> FirstOkOutput for Result<T, E> {
 }
 
 #[diagnostic::on_unimplemented(
-    message = "`race!` branches must all output one type: this one outputs `{Self}`, the first outputs `{T}`",
-    label = "outputs `{Self}`, expected `{T}`",
+    message = "with `timeout = …`, every branch must output `Result<T, E>`, but this one outputs `{Self}`",
+    label = "this branch outputs `{Self}`, not a `Result`",
+    note = "a branch that runs out of time yields `Err(E::from(Elapsed))`, so its output must be a `Result` whose error type implements `From<orchestrate::Elapsed>`"
+)]
+pub trait LimitedOutput {
+    /// `T`.
+    type Ok;
+    /// `E`.
+    type Err;
+}
+impl<T, E> LimitedOutput for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`race!` branches must all output one type: this one outputs `{Here}`, the first outputs `{First}`",
+    label = "outputs `{Here}`, expected `{First}`",
     note = "map the outputs to one type, e.g. an enum: `async {{ Winner::A(a.await) }}`"
 )]
-pub trait SameOutput<T> {
-    /// `self`, when `Self` is `T`.
-    fn same(self) -> T;
+pub trait SameOutput<Here, First> {
+    /// The output, when `Here` is `First`.
+    fn same(output: Here) -> First;
 }
-impl<T> SameOutput<T> for T {
+impl<T> SameOutput<T, T> for Is<T> {
     #[inline]
-    fn same(self) -> T {
-        self
+    fn same(output: T) -> T {
+        output
     }
 }
 
 #[diagnostic::on_unimplemented(
-    message = "the branches fail with different error types: `{Self}` here, `{E}` in the first branch",
-    label = "fails with `{Self}`, the first branch with `{E}`",
+    message = "the branches fail with different error types: `{Here}` here, `{First}` in the first branch",
+    label = "fails with `{Here}`, the first branch with `{First}`",
     note = "name one error type that every branch's error converts into (with `From`), once for the call: `parallel!(error = MyError; a, b, …)`"
 )]
-pub trait SameError<E> {
-    /// `self`, when `Self` is `E`.
-    fn same(self) -> E;
+pub trait SameError<Here, First> {
+    /// The error, when `Here` is `First`.
+    fn same(error: Here) -> First;
 }
-impl<E> SameError<E> for E {
+impl<E> SameError<E, E> for Is<E> {
     #[inline]
-    fn same(self) -> E {
-        self
+    fn same(error: E) -> E {
+        error
     }
 }
 
 #[diagnostic::on_unimplemented(
-    message = "`first_ok!` branches must all succeed with one type: `{Self}` here, `{T}` in the first branch",
-    label = "succeeds with `{Self}`, the first branch with `{T}`",
+    message = "`first_ok!` branches must all succeed with one type: `{Here}` here, `{First}` in the first branch",
+    label = "succeeds with `{Here}`, the first branch with `{First}`",
     note = "map the values to one type, e.g. an enum, inside the branches"
 )]
-pub trait SameOk<T> {
-    /// `self`, when `Self` is `T`.
-    fn same(self) -> T;
+pub trait SameOk<Here, First> {
+    /// The value, when `Here` is `First`.
+    fn same(value: Here) -> First;
 }
-impl<T> SameOk<T> for T {
+impl<T> SameOk<T, T> for Is<T> {
     #[inline]
-    fn same(self) -> T {
-        self
+    fn same(value: T) -> T {
+        value
     }
 }
 

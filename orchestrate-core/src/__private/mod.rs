@@ -4,10 +4,12 @@
 
 mod branch;
 mod checks;
+mod limited;
 mod retry;
 
 pub use branch::Branch;
 pub use checks::*;
+pub use limited::Limited;
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet};
 
 pub use crate::{AllFailed, Backoff, sleep, timeout};

@@ -3,10 +3,11 @@
 //! for this call, whose `Future` impl polls each branch in order:
 //!
 //! ```text
-//! match (parallel_branch(a), parallel_branch(b)) {
-//!     ((f0, _, e0), (f1, _, e1)) => {
-//!         let c0 = convert_like(&e0, &e0, move |x| same_error(e0, x));
-//!         let c1 = convert_like(&e0, &e1, move |x| same_error(e0, x));
+//! match ([limit(dur),] parallel_branch(a), parallel_branch(b)) {
+//!     ([__limit,] (f0, _, e0), (f1, _, e1)) => {
+//!         [f0.set_limit(__limit); f1.set_limit(__limit);]
+//!         let c0 = convert_like(&e0, &e0, move |x| pair(&e0, &e0).same_error(x));
+//!         let c1 = convert_like(&e0, &e1, move |x| pair(&e0, &e1).same_error(x));
 //!         struct Join<F0, K0, C0, F1, K1, C1> { #[pin] f0: Branch<F0, K0>, c0: C0, … }
 //!         impl<…> Future for Join<…> { … }
 //!         Join { f0, c0, f1, c1 }
@@ -14,11 +15,13 @@
 //! }
 //! ```
 //!
-//! The converters are zero-sized closures that turn each branch's error (or
-//! value) into the one type of the whole call; a mismatch is one error inside
-//! the closure, at the branch, and nothing else fails. The `match` keeps the
-//! temporaries of the branch expressions alive until the end of the statement
-//! that awaits the future, as a plain call would.
+//! The converters are zero-sized and turn each branch's error (or value)
+//! into the one type of the whole call. They are built by checks that infer
+//! one branch's type from another's, and report two known, different types
+//! as one error at the branch (see `__private::Pair`). The `match` keeps the
+//! temporaries of the branch expressions (and of the `timeout = …` option)
+//! alive until the end of the statement that awaits the future, as a plain
+//! call would.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -66,8 +69,9 @@ impl Piece {
     }
 }
 
-/// What a kind of join keeps and converts.
-struct Shape {
+/// The struct made for a call: which converters each branch carries, and
+/// the generics, fields and bounds that follow from it.
+struct JoinStruct {
     kind: Kind,
     /// Converts each branch's value (or output) into one type.
     values: bool,
@@ -75,17 +79,17 @@ struct Shape {
     errors: bool,
 }
 
-impl Shape {
+impl JoinStruct {
     fn of(kind: Kind) -> Self {
-        Shape {
+        JoinStruct {
             kind,
-            values: matches!(kind, Kind::Race | Kind::FirstOk),
-            errors: matches!(kind, Kind::Parallel | Kind::FirstOk),
+            values: kind.same_value().is_some(),
+            errors: kind.joins_errors(),
         }
     }
 
     /// `F0, K0, [V0,] [C0,]`: the struct's parameters for one branch.
-    fn struct_params(&self, piece: &Piece) -> TokenStream {
+    fn params(&self, piece: &Piece) -> TokenStream {
         let Piece {
             future,
             kept,
@@ -137,7 +141,7 @@ impl Shape {
             } = piece;
             quote!(#future, (), #value_ty,)
         } else {
-            self.struct_params(piece)
+            self.params(piece)
         }
     }
 
@@ -193,6 +197,29 @@ impl Shape {
             },
         }
     }
+
+    /// The impl's parameters for the call's one value and error types, and
+    /// the future's output.
+    fn output(&self, pieces: &[Piece], private: &TokenStream, names: &Names) -> (TokenStream, TokenStream) {
+        let Names {
+            value_out,
+            error_out,
+            ..
+        } = names;
+        let kept = pieces.iter().map(|piece| &piece.kept);
+        match self.kind {
+            Kind::Settled => (quote!(), quote!((#(#kept,)*))),
+            Kind::Race => (quote!(#value_out), quote!(#value_out)),
+            Kind::Parallel => (
+                quote!(#error_out),
+                quote!(#private::Result<(#(#kept,)*), #error_out>),
+            ),
+            Kind::FirstOk => (
+                quote!(#value_out, #error_out),
+                quote!(#private::Result<#value_out, #private::AllFailed<#error_out>>),
+            ),
+        }
+    }
 }
 
 /// Hygienic names shared by the whole expansion.
@@ -200,6 +227,7 @@ struct Names {
     strukt: Ident,
     cx: Ident,
     this: Ident,
+    limit: Ident,
     label: syn::Lifetime,
     /// The one output (`race!`) or value (`first_ok!`) type, and error type.
     value_out: Ident,
@@ -209,16 +237,11 @@ struct Names {
 impl Names {
     fn new(kind: Kind) -> Self {
         let site = Span::mixed_site();
-        let camel = match kind {
-            Kind::Parallel => "Parallel",
-            Kind::Settled => "Settled",
-            Kind::Race => "Race",
-            Kind::FirstOk => "FirstOk",
-        };
         Names {
-            strukt: format_ident!("__Orchestrate{}", camel, span = site),
+            strukt: format_ident!("__Orchestrate{}", kind.type_name(), span = site),
             cx: Ident::new("__cx", site),
             this: Ident::new("__this", site),
+            limit: Ident::new("__limit", site),
             label: syn::Lifetime::new("'__orchestrate", site),
             value_out: Ident::new("__T", site),
             error_out: Ident::new("__E", site),
@@ -229,7 +252,7 @@ impl Names {
 pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     let krate = &input.krate;
     let private = quote!(#krate::__private);
-    let shape = Shape::of(kind);
+    let join = JoinStruct::of(kind);
     let names = Names::new(kind);
     let pieces: Vec<Piece> = input
         .branches
@@ -242,58 +265,58 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     // errors from a call through it are reported on that branch.
     let private_at = |span: Span| located(private.clone(), span);
 
-    let constructor = match kind {
-        Kind::Settled => "settled_branch",
-        Kind::Race => "race_branch",
-        Kind::Parallel => "parallel_branch",
-        Kind::FirstOk => "first_ok_branch",
-    };
+    let Names {
+        strukt,
+        cx,
+        this,
+        limit,
+        ..
+    } = &names;
     let made = input.branches.iter().zip(&pieces).map(|(branch, piece)| {
         let private = private_at(piece.span);
-        let constructor = Ident::new(constructor, piece.span);
+        let constructor = Ident::new(kind.constructor(), piece.span);
+        let branch = match (&input.timeout, &input.error) {
+            (None, _) => quote!(#branch),
+            (Some(_), None) => quote!(#private::limited(#branch)),
+            (Some(_), Some(target)) => {
+                quote!(#private::limited_into::<#target, _, _, _>(#branch))
+            }
+        };
         quote!(#private::#constructor(#branch))
     });
+    let binding = input.timeout.is_some().then(|| quote!(mut));
     let bound = pieces.iter().map(
         |Piece {
              field,
              value_witness,
              error_witness,
              ..
-         }| { quote!((#field, #value_witness, #error_witness)) },
+         }| quote!((#binding #field, #value_witness, #error_witness)),
     );
+    let (limit_value, limit_binding, set_limits) = match &input.timeout {
+        Some(expr) => {
+            let fields = pieces.iter().map(|piece| &piece.field);
+            (
+                quote!(#private::limit(#expr),),
+                quote!(#limit,),
+                quote!(#( #fields.set_limit(#limit); )*),
+            )
+        }
+        None => (quote!(), quote!(), quote!()),
+    };
     let converters = pieces
         .iter()
-        .map(|piece| converters(&shape, piece, &pieces[0], input, &private_at(piece.span)));
+        .map(|piece| converters(&join, piece, &pieces[0], input, &private_at(piece.span)));
 
-    let Names {
-        strukt,
-        cx,
-        this,
-        value_out,
-        error_out,
-        ..
-    } = &names;
-    let struct_params = pieces.iter().map(|piece| shape.struct_params(piece));
-    let fields = pieces.iter().map(|piece| shape.fields(piece, &private));
-    let init = pieces.iter().map(|piece| shape.init(piece));
-    let impl_params = pieces.iter().map(|piece| shape.impl_params(piece));
-    let self_args = pieces.iter().map(|piece| shape.self_args(piece));
+    let params = pieces.iter().map(|piece| join.params(piece));
+    let fields = pieces.iter().map(|piece| join.fields(piece, &private));
+    let init = pieces.iter().map(|piece| join.init(piece));
+    let impl_params = pieces.iter().map(|piece| join.impl_params(piece));
+    let self_args = pieces.iter().map(|piece| join.self_args(piece));
     let bounds = pieces
         .iter()
-        .map(|piece| shape.bounds(piece, &private, &names));
-    let kept = pieces.iter().map(|piece| &piece.kept);
-    let (out_params, output) = match kind {
-        Kind::Settled => (quote!(), quote!((#(#kept,)*))),
-        Kind::Race => (quote!(#value_out), quote!(#value_out)),
-        Kind::Parallel => (
-            quote!(#error_out),
-            quote!(#private::Result<(#(#kept,)*), #error_out>),
-        ),
-        Kind::FirstOk => (
-            quote!(#value_out, #error_out),
-            quote!(#private::Result<#value_out, #private::AllFailed<#error_out>>),
-        ),
-    };
+        .map(|piece| join.bounds(piece, &private, &names));
+    let (out_params, output) = join.output(&pieces, &private, &names);
     let body = poll_body(kind, &pieces, &names, &private);
     let must_use = format!(
         "`{}!` does nothing unless you `.await` or poll it",
@@ -301,12 +324,13 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     );
 
     quote! {
-        match (#(#made,)*) {
-            (#(#bound,)*) => {
+        match (#limit_value #(#made,)*) {
+            (#limit_binding #(#bound,)*) => {
+                #set_limits
                 #(#converters)*
                 #private::pin_project! {
                     #[must_use = #must_use]
-                    struct #strukt<#(#struct_params)*> {
+                    struct #strukt<#(#params)*> {
                         #(#fields)*
                     }
                 }
@@ -316,6 +340,9 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
                 {
                     type Output = #output;
 
+                    // An uninhabited error type makes the arms that handle
+                    // an error unreachable, which is fine.
+                    #[allow(unreachable_code, unreachable_patterns)]
                     fn poll(self: #private::Pin<&mut Self>, #cx: &mut #private::Context<'_>) -> #private::Poll<Self::Output> {
                         #[allow(unused_mut)]
                         let mut #this = self.project();
@@ -330,7 +357,7 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
 
 /// The `let`s that build one branch's converters, at the branch.
 fn converters(
-    shape: &Shape,
+    join: &JoinStruct,
     piece: &Piece,
     first: &Piece,
     input: &JoinInput,
@@ -338,32 +365,27 @@ fn converters(
 ) -> TokenStream {
     let x = Ident::new("__x", Span::mixed_site());
     let mut lets = TokenStream::new();
-    if shape.values {
+    if let Some(same) = join.kind.same_value() {
         let (value, first_witness, witness) =
             (&piece.value, &first.value_witness, &piece.value_witness);
-        let same = Ident::new(
-            if shape.kind == Kind::Race {
-                "same_output"
-            } else {
-                "same_ok"
-            },
-            Span::call_site(),
-        );
+        let same = Ident::new(same, Span::call_site());
         lets.extend(quote! {
-            let #value = #private::convert_like(&#first_witness, &#witness, move |#x| #private::#same(#first_witness, #x));
+            #[allow(unreachable_code)]
+            let #value = #private::convert_like(&#first_witness, &#witness, move |#x| #private::pair(&#first_witness, &#witness).#same(#x));
         });
     }
-    if shape.errors {
+    if join.errors {
         let (error, first_witness, witness) =
             (&piece.error, &first.error_witness, &piece.error_witness);
         lets.extend(if let Some(target) = &input.error {
-            let target = &target.ty;
             quote! {
                 let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #private::Into::into(#x));
             }
         } else {
             quote! {
-                let #error = #private::convert_like(&#first_witness, &#witness, move |#x| #private::same_error(#first_witness, #x));
+                // An uninhabited error type makes the call unreachable.
+                #[allow(unreachable_code)]
+                let #error = #private::convert_like(&#first_witness, &#witness, move |#x| #private::pair(&#first_witness, &#witness).same_error(#x));
             }
         });
     }
