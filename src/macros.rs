@@ -11,7 +11,27 @@
 ///
 /// Expansion: a struct made for the call holds each branch in place, so the
 /// future allocates nothing and is as large as its branches; each poll polls
-/// the branches in order.
+/// the branches in order. The branches run *concurrently on one task*, not in
+/// parallel on threads: while one waits (on I/O, a timer) the others make
+/// progress, but two CPU-bound branches of 300 ms take 600 ms. Spawn CPU-bound
+/// work on your runtime's blocking pool (`tokio::task::spawn_blocking`,
+/// `smol::unblock`, …) and put the handle in the branch.
+///
+/// Branches infer their types from each other as the items of a `Vec` do: an
+/// `async { Ok(1) }` branch takes its error type from a sibling, and a generic
+/// branch fn (`get::<T>()`) from a sibling or from the expected output type.
+///
+/// # Options
+///
+/// Options come before the branches, separated from them by `;`:
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `error = AppError` | every branch's error converts into `AppError` with `From` |
+/// | `timeout = dur` | each branch gets `dur` (a [`Duration`](std::time::Duration) expression, evaluated once); a branch that runs out yields `Err(E::from(Elapsed))` |
+///
+/// They combine: `parallel!(error = AppError, timeout = Duration::from_secs(2); a, b)`;
+/// then the timeout converts into `AppError` too.
 ///
 /// # Branches with different error types
 ///
@@ -36,25 +56,30 @@
 /// # });
 /// ```
 ///
-/// A branch written as an `async` block whose error type nothing else fixes
-/// must name it, as with `futures::try_join!`: `async { Ok::<_, MyError>(2) }`.
-///
-/// # Examples
+/// # A limit on each branch
 ///
 /// ```
 /// use std::time::Duration;
 /// use orchestrate::prelude::*;
 ///
-/// async fn comments(post: u32) -> Result<Vec<String>, Elapsed> { Ok(vec![format!("hi {post}")]) }
-/// async fn likes(post: u32) -> Result<u32, Elapsed> { Ok(post * 2) }
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError { TimedOut(Elapsed) }
+/// impl From<Elapsed> for ApiError { fn from(e: Elapsed) -> Self { ApiError::TimedOut(e) } }
+///
+/// async fn comments(post: u32) -> Result<Vec<String>, ApiError> { Ok(vec![format!("hi {post}")]) }
+/// async fn likes(post: u32) -> Result<u32, ApiError> {
+///     orchestrate::sleep(Duration::from_secs(5)).await; // too slow
+///     Ok(post * 2)
+/// }
 ///
 /// # futures::executor::block_on(async {
-/// let (comments, likes) = parallel!(comments(7), likes(7))
-///     .timeout(Duration::from_secs(1))
-///     .await
-///     .unwrap()?;
-/// assert_eq!((comments.len(), likes), (1, 14));
-/// # Ok::<(), Elapsed>(())
+/// let out = parallel!(timeout = Duration::from_millis(50); comments(7), likes(7)).await;
+/// assert!(matches!(out, Err(ApiError::TimedOut(_))));
+///
+/// // In time, the values come out; `?` needs no unwrapping.
+/// let (comments, _) = parallel!(timeout = Duration::from_secs(1); comments(7), async { Ok(1) }).await?;
+/// assert_eq!(comments.len(), 1);
+/// # Ok::<(), ApiError>(())
 /// # }).unwrap();
 /// ```
 #[macro_export]
@@ -72,6 +97,11 @@ macro_rules! parallel {
 /// short-circuits: a failed branch's `Err` stands in its slot. Expansion: a
 /// struct made for the call, no heap allocation.
 ///
+/// With `settled!(timeout = dur; a, b)` each branch gets `dur` (every branch
+/// must then output `Result<T, E>` with `E: From<Elapsed>`): a branch that
+/// runs out holds `Err(E::from(elapsed))` in its slot, the others their own
+/// results.
+///
 /// ```
 /// use orchestrate::settled;
 ///
@@ -84,6 +114,20 @@ macro_rules! parallel {
 /// let comments = comments.unwrap_or_default();
 /// let likes = likes.unwrap_or(0);
 /// assert_eq!((comments.len(), likes), (0, 12));
+/// # });
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{settled, sleep, Elapsed};
+///
+/// async fn fast() -> Result<u32, Elapsed> { Ok(1) }
+/// async fn slow() -> Result<u32, Elapsed> { sleep(Duration::from_secs(5)).await; Ok(2) }
+///
+/// # futures::executor::block_on(async {
+/// let (a, b) = settled!(timeout = Duration::from_millis(20); fast(), slow()).await;
+/// assert_eq!(a, Ok(1));
+/// assert_eq!(b.unwrap_err().to_string(), "timed out after 20ms");
 /// # });
 /// ```
 #[macro_export]
@@ -99,7 +143,11 @@ macro_rules! settled {
 /// and evaluates to a future of `T`: the output of the first branch to
 /// complete, success or not. Every other branch is dropped before the future
 /// completes. Branches ready in the same poll: the first written wins.
-/// Expansion: a struct made for the call, no heap allocation.
+/// Expansion: a struct made for the call, no heap allocation. A branch whose
+/// type is left open (`async { Default::default() }`) takes it from its
+/// siblings or the expected output. `race!(timeout = dur; a, b)` limits each
+/// branch (outputs must be `Result<T, E>` with `E: From<Elapsed>`): when
+/// every branch is late, the first to run out wins with `Err(E::from(elapsed))`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -126,7 +174,10 @@ macro_rules! race {
 /// every other branch is dropped; when every branch fails,
 /// [`AllFailed`](crate::AllFailed) holds every error in branch order (the only
 /// heap allocation). Like [`parallel!`], `first_ok!(error = MyError; …)`
-/// converts different error types into one.
+/// converts different error types into one, `first_ok!(timeout = dur; …)`
+/// limits each branch (one that runs out fails with `E::from(elapsed)`), and a
+/// generic branch (`get::<T>()`) infers `T` from a sibling or the expected
+/// output.
 ///
 /// ```
 /// use orchestrate::first_ok;
