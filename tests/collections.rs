@@ -480,3 +480,21 @@ runtime_tests! {
         let _ = poll_once(Pin::new(&mut any)).await;
     }
 }
+
+/// Every collection future is `Debug`, without needing its branches to be:
+/// it shows its progress.
+#[test]
+fn collection_futures_are_debug() {
+    let branch = |n: u32| async move { Ok::<_, ()>(n) };
+    let join = parallel((0..5).map(branch)).limit(2);
+    assert_eq!(
+        format!("{join:?}"),
+        "Parallel { started: 0, running: 0, limit: Some(2), exhausted: false }"
+    );
+    assert!(format!("{:?}", settled((0..3).map(branch))).starts_with("Settled { started: 0"));
+    assert!(format!("{:?}", race((0..3).map(branch))).starts_with("Race {"));
+    assert!(format!("{:?}", first_ok((0..3).map(branch))).starts_with("FirstOk {"));
+    let mut join = settled((0..3).map(branch));
+    assert_eq!(futures::executor::block_on(&mut join).len(), 3);
+    assert_eq!(format!("{join:?}"), "Settled { finished: true }");
+}

@@ -14,7 +14,11 @@ use orchestrate::{AllFailed, first_ok, parallel, race, settled};
 
 /// A generic client call, as `async fn get<T: DeserializeOwned>(url) -> Result<T, E>`.
 async fn get<T: Default>(ok: bool) -> Result<T, String> {
-    if ok { Ok(T::default()) } else { Err("down".into()) }
+    if ok {
+        Ok(T::default())
+    } else {
+        Err("down".into())
+    }
 }
 
 async fn fetch() -> Result<u8, String> {

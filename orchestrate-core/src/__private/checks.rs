@@ -145,7 +145,11 @@ impl<A, B> Pair<A, B> {
 /// A converter from this branch's type `B` to the first branch's type `A`,
 /// returned as given: it names the closure's signature for inference.
 #[inline]
-pub fn convert_like<A, B, C: Fn(B) -> A>(_first: &Witness<A>, _branch: &Witness<B>, convert: C) -> C {
+pub fn convert_like<A, B, C: Fn(B) -> A>(
+    _first: &Witness<A>,
+    _branch: &Witness<B>,
+    convert: C,
+) -> C {
     convert
 }
 

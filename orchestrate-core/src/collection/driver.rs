@@ -15,6 +15,7 @@
 //! a branch that wakes another) are drained in the same poll, up to a budget,
 //! instead of waking the task and going through the executor.
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
@@ -76,6 +77,27 @@ struct Branches<I, F, K> {
     /// Branches taken from `source` so far: the index of the next one.
     started: usize,
     running: usize,
+}
+
+impl<I, F, K> Driver<I, F, K> {
+    /// A join's `Debug`: its progress, which needs nothing of the branches
+    /// (`driver` is `None` once the join has finished).
+    pub(crate) fn debug(
+        driver: Option<&Self>,
+        join: &str,
+        f: &mut fmt::Formatter<'_>,
+    ) -> fmt::Result {
+        let mut out = f.debug_struct(join);
+        match driver {
+            Some(Driver { branches, .. }) => out
+                .field("started", &branches.started)
+                .field("running", &branches.running)
+                .field("limit", &branches.limit)
+                .field("exhausted", &branches.source.is_none()),
+            None => out.field("finished", &true),
+        };
+        out.finish()
+    }
 }
 
 impl<I, F, K> Driver<I, F, K>

@@ -58,7 +58,8 @@ where
     driver: Option<Driver<I, F, <F::Output as Fallible>::Err>>,
 }
 
-// Branches are boxed by the driver, never pinned in place.
+// The branches live pinned in the driver's heap slice: moving the join
+// moves none of them.
 impl<I, F> Unpin for FirstOk<I, F>
 where
     I: Iterator,
@@ -66,6 +67,18 @@ where
     F: Future,
     F::Output: Fallible,
 {
+}
+
+impl<I, F> std::fmt::Debug for FirstOk<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Driver::debug(self.driver.as_ref(), "FirstOk", f)
+    }
 }
 
 impl<I, F> Future for FirstOk<I, F>

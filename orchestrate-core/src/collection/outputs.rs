@@ -27,7 +27,7 @@ impl<T> Outputs<T> {
         self.slots
             .into_iter()
             .map(|slot| {
-                slot.expect("orchestrate: every branch has an output once the join finished")
+                slot.expect("a join finished with a branch that has no output (a bug in orchestrate: please report it)")
             })
             .collect()
     }

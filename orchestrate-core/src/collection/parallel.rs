@@ -94,7 +94,8 @@ where
     }
 }
 
-// Branches are boxed by the driver, never pinned in place.
+// The branches live pinned in the driver's heap slice: moving the join
+// moves none of them.
 impl<I, F> Unpin for Parallel<I, F>
 where
     I: Iterator,
@@ -102,6 +103,18 @@ where
     F: Future,
     F::Output: Fallible,
 {
+}
+
+impl<I, F> std::fmt::Debug for Parallel<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Driver::debug(self.driver.as_ref(), "Parallel", f)
+    }
 }
 
 impl<I, F> Future for Parallel<I, F>

@@ -61,13 +61,25 @@ where
     driver: Option<Driver<I, F, ()>>,
 }
 
-// Branches are boxed by the driver, never pinned in place.
+// The branches live pinned in the driver's heap slice: moving the join
+// moves none of them.
 impl<I, F> Unpin for Race<I, F>
 where
     I: Iterator,
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
+}
+
+impl<I, F> std::fmt::Debug for Race<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Driver::debug(self.driver.as_ref(), "Race", f)
+    }
 }
 
 impl<I, F> Future for Race<I, F>

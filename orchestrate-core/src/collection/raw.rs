@@ -108,7 +108,7 @@ impl<F, K> Slots<F, K> {
             self.slots
                 .iter()
                 .all(|slot| matches!(slot, Slot::Kept { .. })),
-            "orchestrate: every branch has an output once the join finished"
+            "a join finished with a branch that has no output (a bug in orchestrate: please report it)"
         );
         // SAFETY: no slot holds a branch (checked just above), so no pinned
         // value is left: the kept values were never pinned (only `Running`'s

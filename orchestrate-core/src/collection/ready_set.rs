@@ -95,7 +95,10 @@ impl ReadySet {
         let mut total = 0;
         let mut words = slots.div_ceil(BITS).max(1);
         while words > 1 {
-            assert!(lower < MAX_LOWER, "orchestrate: too many branches");
+            assert!(
+                lower < MAX_LOWER,
+                "a join tracks at most 64^6 branches at once"
+            );
             starts[lower] = total;
             total += words;
             lower += 1;

@@ -80,13 +80,25 @@ where
     }
 }
 
-// Branches are boxed by the driver, never pinned in place.
+// The branches live pinned in the driver's heap slice: moving the join
+// moves none of them.
 impl<I, F> Unpin for Settled<I, F>
 where
     I: Iterator,
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
+}
+
+impl<I, F> std::fmt::Debug for Settled<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Driver::debug(self.driver.as_ref(), "Settled", f)
+    }
 }
 
 impl<I, F> Future for Settled<I, F>

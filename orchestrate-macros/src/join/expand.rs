@@ -200,7 +200,12 @@ impl JoinStruct {
 
     /// The impl's parameters for the call's one value and error types, and
     /// the future's output.
-    fn output(&self, pieces: &[Piece], private: &TokenStream, names: &Names) -> (TokenStream, TokenStream) {
+    fn output(
+        &self,
+        pieces: &[Piece],
+        private: &TokenStream,
+        names: &Names,
+    ) -> (TokenStream, TokenStream) {
         let Names {
             value_out,
             error_out,
