@@ -11,7 +11,7 @@ use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use super::{Branch, Limited};
+use super::Branch;
 use crate::Elapsed;
 
 /// A zero-sized stand-in for a value of type `T`, used only to name `T`.
@@ -59,31 +59,6 @@ where
     B::Output: FirstOkOutput<Ok = T, Err = E>,
 {
     (Branch::new(branch.into_future()), PhantomData, PhantomData)
-}
-
-/// `timeout = limit;`: the branch under a limit (given next, by
-/// [`Branch::set_limit`]), failing with its own error type, which must hold a
-/// timeout.
-#[inline]
-pub fn limited<B, T, E>(branch: B) -> Limited<B::IntoFuture, E>
-where
-    B: IntoFuture,
-    B::Output: LimitedOutput<Ok = T, Err = E>,
-    E: From<Elapsed>,
-{
-    Limited::unset(branch.into_future())
-}
-
-/// `error = Target, timeout = limit;`: the branch under a limit, its error
-/// (or the timeout) converted into `Target` at once.
-#[inline]
-pub fn limited_into<Target, B, T, E>(branch: B) -> Limited<B::IntoFuture, Target>
-where
-    B: IntoFuture,
-    B::Output: LimitedOutput<Ok = T, Err = E>,
-    Target: From<E> + From<Elapsed>,
-{
-    Limited::unset(branch.into_future())
 }
 
 /// `timeout = limit;`: the limit, evaluated once for every branch.
@@ -206,10 +181,16 @@ pub trait LimitedOutput {
     type Ok;
     /// `E`.
     type Err;
+    /// `self`, as the `Result` it is.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
 }
 impl<T, E> LimitedOutput for Result<T, E> {
     type Ok = T;
     type Err = E;
+    #[inline]
+    fn into_result(self) -> Self {
+        self
+    }
 }
 
 #[diagnostic::on_unimplemented(

@@ -9,10 +9,11 @@ mod retry;
 
 pub use branch::Branch;
 pub use checks::*;
-pub use limited::Limited;
+pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet};
 
 pub use crate::{AllFailed, Backoff, sleep, timeout};
+pub use core::convert::identity;
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;
 pub use core::option::Option::{self, None, Some};

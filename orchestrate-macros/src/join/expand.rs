@@ -280,12 +280,15 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     let made = input.branches.iter().zip(&pieces).map(|(branch, piece)| {
         let private = private_at(piece.span);
         let constructor = Ident::new(kind.constructor(), piece.span);
+        let x = Ident::new("__x", Span::mixed_site());
         let branch = match (&input.timeout, &input.error) {
             (None, _) => quote!(#branch),
-            (Some(_), None) => quote!(#private::limited(#branch)),
-            (Some(_), Some(target)) => {
-                quote!(#private::limited_into::<#target, _, _, _>(#branch))
-            }
+            (Some(_), None) => quote! {
+                #private::limited(#branch, |#x| #private::elapsed_into(#x), #private::identity)
+            },
+            (Some(_), Some(_)) => quote! {
+                #private::limited(#branch, #private::LimitedError::TimedOut, #private::LimitedError::Failed)
+            },
         };
         quote!(#private::#constructor(#branch))
     });
@@ -383,8 +386,14 @@ fn converters(
         let (error, first_witness, witness) =
             (&piece.error, &first.error_witness, &piece.error_witness);
         lets.extend(if let Some(target) = &input.error {
+            let convert = if input.timeout.is_some() {
+                quote!(#private::LimitedError::into_target(#x))
+            } else {
+                quote!(#private::Into::into(#x))
+            };
             quote! {
-                let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #private::Into::into(#x));
+                #[allow(unreachable_code)]
+                let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #convert);
             }
         } else {
             quote! {
