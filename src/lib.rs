@@ -50,6 +50,23 @@
 //! as a value: `settled` then keeps every outcome, and `parallel` fails fast on
 //! a panic as on an error. Branches that are not wrapped pay nothing.
 //!
+//! # One task, many branches; `Send`
+//!
+//! Branches run *concurrently on the task that awaits the join*, not in
+//! parallel on threads: while one branch waits (on I/O or a timer), the
+//! others run; two CPU-bound branches of 300 ms each still take 600 ms. For
+//! CPU-bound work, spawn it on your runtime's blocking pool and await the
+//! handle in the branch (`tokio::task::spawn_blocking(move || work())`,
+//! `smol::unblock(move || work())`, `async_std::task::spawn_blocking`).
+//!
+//! Nothing here is tied to a thread: every future is `Send` exactly when what
+//! it holds is. A join is `Send` when its branches (and their outputs) are;
+//! `parallel(iter)`, `settled(iter)`, … when the iterator and its futures are;
+//! [`Timeout`], `Deadline::run` and [`Retry`] when the wrapped future (and the
+//! retry's closures) are. So `tokio::spawn(parallel!(a, b))` works whenever
+//! `tokio::spawn(a)` and `tokio::spawn(b)` would; the test suite spawns every
+//! case on tokio's multi-thread runtime to hold this.
+//!
 //! # Quick start
 //!
 //! ```
