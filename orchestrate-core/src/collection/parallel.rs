@@ -14,6 +14,9 @@ use super::driver::{Driver, Flow, Output, Progress};
 ///
 /// With [`.limit(n)`](Parallel::limit), at most `n` branches run at once.
 /// A wake of one branch polls that branch only, so large fan-outs stay linear.
+/// The branches run concurrently on the task that awaits this future, not on
+/// threads: for CPU-bound work, spawn it on a blocking pool and await the
+/// handle in the branch.
 ///
 /// ```
 /// use orchestrate::parallel;
