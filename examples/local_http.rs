@@ -79,7 +79,10 @@ fn main() {
         )
         .await
         .unwrap_or_else(|error| panic!("user and posts: {error}"));
-        println!("{user}, posts {posts}  ({} ms)", start.elapsed().as_millis());
+        println!(
+            "{user}, posts {posts}  ({} ms)",
+            start.elapsed().as_millis()
+        );
 
         // The first mirror that answers; the hanging one is dropped.
         match first_ok!(get(server, "/hang"), get(server, "/mirror")).await {
@@ -88,9 +91,11 @@ fn main() {
         }
 
         // Every post's likes, two at a time; the flaky ones fall back to 0.
-        let likes = settled((1..=4).map(|post| get(server, if post % 2 == 0 { "/flaky" } else { "/likes" })))
-            .limit(2)
-            .await;
+        let likes = settled(
+            (1..=4).map(|post| get(server, if post % 2 == 0 { "/flaky" } else { "/likes" })),
+        )
+        .limit(2)
+        .await;
         let likes: Vec<String> = likes
             .into_iter()
             .map(|answer| answer.unwrap_or_else(|error| format!("0 ({error})")))

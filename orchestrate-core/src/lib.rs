@@ -5,6 +5,7 @@
 //! together with the macros, and its documentation holds the guide.
 
 mod all_failed;
+mod branch;
 mod catch_panic;
 mod collection;
 mod retry;

@@ -1,59 +1,16 @@
+//! The fixed-set joins' ways of polling a [`Branch`], one per join kind.
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use pin_project_lite::pin_project;
+use crate::branch::Branch;
 
-pin_project! {
-    /// One branch of a fixed-set join: the running future, then what the join
-    /// keeps of its output (`O`), then nothing once taken or cancelled.
-    #[project = BranchProj]
-    #[project_replace = BranchOwn]
-    #[derive(Debug)]
-    pub enum Branch<F, O> {
-        Running { #[pin] future: F },
-        Kept { value: O },
-        Gone,
-    }
-}
-
-impl<F, O> Branch<F, O> {
-    /// A branch that has not been polled yet.
-    pub fn new(future: F) -> Self {
-        Branch::Running { future }
-    }
-
-    /// Drops the future (or the kept value) in place.
-    pub fn cancel(self: Pin<&mut Self>) {
-        self.project_replace(Branch::Gone);
-    }
-
-    /// Whether the branch was taken or cancelled.
-    pub fn is_gone(&self) -> bool {
-        matches!(self, Branch::Gone)
-    }
-
-    /// Takes the kept value, if any.
-    pub fn take(self: Pin<&mut Self>) -> Option<O> {
-        match self.project_replace(Branch::Gone) {
-            BranchOwn::Kept { value } => Some(value),
-            _ => None,
-        }
-    }
-
+impl<F: Future, O> Branch<F, O> {
     /// Polls the future if it is still running; `None` if it is not.
-    fn poll_running(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Option<Poll<F::Output>>
-    where
-        F: Future,
-    {
-        match self.project() {
-            BranchProj::Running { future } => Some(future.poll(cx)),
-            _ => None,
-        }
-    }
-
-    fn keep(mut self: Pin<&mut Self>, value: O) {
-        self.set(Branch::Kept { value });
+    #[inline]
+    fn poll_running(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Option<Poll<F::Output>> {
+        self.running().map(|future| future.poll(cx))
     }
 }
 

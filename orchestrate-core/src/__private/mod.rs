@@ -7,7 +7,7 @@ mod checks;
 mod limited;
 mod retry;
 
-pub use branch::Branch;
+pub use crate::branch::Branch;
 pub use checks::*;
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet};

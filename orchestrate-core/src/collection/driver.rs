@@ -22,7 +22,8 @@ use std::ops::ControlFlow;
 use std::task::{Context, Poll};
 
 use super::outputs::Outputs;
-use super::raw::{Slot, Slots, Wakers};
+use super::raw::{Slots, Wakers};
+use crate::branch::Branch;
 
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
 
@@ -218,7 +219,7 @@ where
             slots = source
                 .by_ref()
                 .take(limit)
-                .map(|branch| Slot::Running {
+                .map(|branch| Branch::Running {
                     future: branch.into_future(),
                 })
                 .collect();
@@ -264,7 +265,7 @@ where
                 Poll::Ready(output) => output,
             };
             // The branch is dropped before its output is handed over.
-            current.set(Slot::Empty);
+            current.set(Branch::Gone);
             self.running -= 1;
             let index = self.indices.get(slot).copied().unwrap_or(slot);
             let Flow::Keep(kept) = on_output(index, output) else {
@@ -272,14 +273,14 @@ where
             };
             let Some(outputs) = &mut self.outputs else {
                 // The slot is this branch's alone: keep the value in its place.
-                current.set(Slot::Kept { value: kept });
+                current.set(Branch::Kept { value: kept });
                 return ControlFlow::Continue(());
             };
             outputs.put(index, kept);
             let Some(next) = next_branch(&mut self.source) else {
                 return ControlFlow::Continue(());
             };
-            current.set(Slot::Running { future: next });
+            current.set(Branch::Running { future: next });
             if self.indices.is_empty() {
                 self.indices = (0..self.slots.len()).collect();
             }

@@ -21,9 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use pin_project_lite::pin_project;
-
 use super::ready_set::ReadySet;
+use crate::branch::Branch;
 
 /// The data of one slot's waker: where its set is. The slot is the node's
 /// position in [`ReadySet::nodes`]. Its pointer is private to this module, so
@@ -43,35 +42,13 @@ impl Node {
     }
 }
 
-pin_project! {
-    /// One slot: a running branch, then what its join keeps of its output
-    /// (when the slot is not reused), or nothing.
-    #[project = SlotProj]
-    pub(crate) enum Slot<F, K> {
-        Running { #[pin] future: F },
-        Kept { value: K },
-        Empty,
-    }
-}
-
-impl<F, K> Slot<F, K> {
-    /// The running branch, if any.
-    #[inline]
-    pub(crate) fn running(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
-        match self.project() {
-            SlotProj::Running { future } => Some(future),
-            _ => None,
-        }
-    }
-}
-
-/// The slots, pinned in place in one allocation.
+/// The slots, one [`Branch`] each, pinned in place in one allocation.
 pub(crate) struct Slots<F, K> {
-    slots: Pin<Box<[Slot<F, K>]>>,
+    slots: Pin<Box<[Branch<F, K>]>>,
 }
 
 impl<F, K> Slots<F, K> {
-    pub(crate) fn new(slots: Vec<Slot<F, K>>) -> Self {
+    pub(crate) fn new(slots: Vec<Branch<F, K>>) -> Self {
         Slots {
             slots: Box::into_pin(slots.into_boxed_slice()),
         }
@@ -83,7 +60,7 @@ impl<F, K> Slots<F, K> {
 
     /// The slot `slot`, pinned. Panics if out of range.
     #[inline]
-    pub(crate) fn get(&mut self, slot: usize) -> Pin<&mut Slot<F, K>> {
+    pub(crate) fn get(&mut self, slot: usize) -> Pin<&mut Branch<F, K>> {
         // SAFETY: structural pinning of the slice's elements. The boxed slice
         // is pinned and owned by `self` alone; `Slots` never hands out an
         // unpinned `&mut` to the slice or to an element, never moves an element
@@ -107,7 +84,7 @@ impl<F, K> Slots<F, K> {
         assert!(
             self.slots
                 .iter()
-                .all(|slot| matches!(slot, Slot::Kept { .. })),
+                .all(|slot| matches!(slot, Branch::Kept { .. })),
             "a join finished with a branch that has no output (a bug in orchestrate: please report it)"
         );
         // SAFETY: no slot holds a branch (checked just above), so no pinned
@@ -118,8 +95,8 @@ impl<F, K> Slots<F, K> {
             .into_vec()
             .into_iter()
             .map(|slot| match slot {
-                Slot::Kept { value } => value,
-                Slot::Running { .. } | Slot::Empty => unreachable!("checked above"),
+                Branch::Kept { value } => value,
+                Branch::Running { .. } | Branch::Gone => unreachable!("checked above"),
             })
             .collect()
     }
