@@ -9,6 +9,7 @@ mod branch;
 mod catch_panic;
 mod collection;
 mod retry;
+mod sync;
 mod time;
 pub mod timeline;
 

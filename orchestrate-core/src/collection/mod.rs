@@ -9,6 +9,9 @@ mod race;
 #[allow(unsafe_code)]
 mod raw;
 mod ready_set;
+// Model-checks of the wake set's protocol, under every interleaving.
+#[cfg(all(test, loom))]
+mod ready_set_loom;
 mod settled;
 
 pub use fallible::Fallible;

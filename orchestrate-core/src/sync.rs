@@ -1,0 +1,37 @@
+//! The atomics of the lock-free wake set (`collection/ready_set.rs`), in one
+//! place: std's and atomic-waker's, or loom's under `--cfg loom`, so that the
+//! model-checks (`collection/ready_set_loom.rs`) explore every interleaving
+//! of the very code that ships.
+
+#[cfg(not(loom))]
+pub(crate) use atomic_waker::AtomicWaker;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom_waker::AtomicWaker;
+
+/// `atomic_waker::AtomicWaker`'s API, over loom's.
+#[cfg(loom)]
+mod loom_waker {
+    use std::task::Waker;
+
+    #[derive(Debug)]
+    pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+    impl AtomicWaker {
+        pub(crate) fn new() -> Self {
+            AtomicWaker(loom::future::AtomicWaker::new())
+        }
+
+        pub(crate) fn register(&self, waker: &Waker) {
+            self.0.register_by_ref(waker);
+        }
+
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
+}
