@@ -51,6 +51,13 @@ use pin_project_lite::pin_project;
 /// instant. Implement it to run orchestrate's timers on a timer of your own;
 /// install it with [`with_timer`] or [`set_default_timer`].
 ///
+/// Both methods are required and must read the *same* clock: every deadline
+/// is computed from [`now`](TimerBackend::now) and handed to
+/// [`timer_at`](TimerBackend::timer_at). A backend whose timers run on a clock
+/// that can be paused or advanced (tokio's under `start_paused`, a virtual
+/// clock) returns that clock's time from `now`; one that wraps another backend
+/// forwards both methods to it, as below.
+///
 /// ```
 /// use std::time::{Duration, Instant};
 /// use std::sync::Arc;
@@ -62,6 +69,10 @@ use pin_project_lite::pin_project;
 /// struct Counting(Arc<AtomicUsize>);
 ///
 /// impl TimerBackend for Counting {
+///     fn now(&self) -> Instant {
+///         FuturesTimer.now() // the clock of the timers it hands out
+///     }
+///
 ///     fn timer_at(&self, at: Instant) -> TimerFuture {
 ///         self.0.fetch_add(1, Ordering::Relaxed);
 ///         FuturesTimer.timer_at(at)
@@ -81,18 +92,18 @@ use pin_project_lite::pin_project;
 /// # });
 /// ```
 pub trait TimerBackend: Send + Sync + 'static {
-    /// The current instant on this backend's clock. Every deadline is an
-    /// instant on this clock. The default is [`Instant::now`]; a virtual
-    /// clock returns its own time.
+    /// The current instant on this backend's clock, the one its timers
+    /// fire by: every deadline is an instant on it. Required, with no
+    /// default, so that a backend cannot silently mix its timers' clock with
+    /// the system's: [`Instant::now`] for a timer on real time, the paused or
+    /// advanced time for tokio's, the virtual time for a virtual clock.
     ///
     /// ```
     /// # use orchestrate::timer::{FuturesTimer, TimerBackend};
     /// let before = std::time::Instant::now();
     /// assert!(FuturesTimer.now() >= before);
     /// ```
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
+    fn now(&self) -> Instant;
 
     /// A future that completes at `at` (at once if `at` has passed). It is
     /// polled again at every poll of the future waiting on it, so it must
@@ -282,6 +293,11 @@ pub struct FuturesTimer;
 
 impl TimerBackend for FuturesTimer {
     #[inline]
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
         TimerFuture::futures_timer(at.saturating_duration_since(Instant::now()))
     }
@@ -291,6 +307,10 @@ impl TimerBackend for FuturesTimer {
 /// timer is armed on. Arming one outside a tokio runtime panics with a message
 /// naming `TokioTimer`; on a runtime built without `enable_time()` (or
 /// `enable_all()`), tokio panics with its own message.
+///
+/// Its clock is tokio's (`tokio::time::Instant::now()`): in a runtime whose
+/// time is paused (tokio's `test-util`, `start_paused`), deadlines, timeouts
+/// and `remaining()` follow the paused clock as it auto-advances.
 ///
 /// The timer is polled with tokio's cooperative budget lifted, so a timeout
 /// still fires when the future it limits has used up the task's budget
@@ -312,6 +332,13 @@ pub struct TokioTimer;
 
 #[cfg(feature = "tokio")]
 impl TimerBackend for TokioTimer {
+    /// tokio's clock: paused or advanced time under tokio's `test-util`
+    /// (`start_paused`, `tokio::time::advance`), real time otherwise.
+    #[inline]
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
         assert!(
@@ -348,6 +375,12 @@ pub struct AsyncIoTimer;
 
 #[cfg(feature = "async-io")]
 impl TimerBackend for AsyncIoTimer {
+    /// async-io's timers run on real time.
+    #[inline]
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
         TimerFuture {
