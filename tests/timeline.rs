@@ -14,6 +14,7 @@ mod common;
 use std::time::Duration;
 
 use common::on_virtual_time;
+use orchestrate::prelude::{Deadline, Elapsed, TimeoutExt};
 use orchestrate::timeline::{Outcome, Timeline};
 use orchestrate::{parallel, race, settled, sleep};
 
@@ -163,6 +164,43 @@ runtime_tests! {
             assert_eq!(handled, Ok(0));
             let outcomes: Vec<Outcome> = timeline.entries().iter().map(|e| e.outcome).collect();
             assert_eq!(outcomes, [Outcome::TimedOut, Outcome::Ok]);
+        })
+        .await;
+    }
+
+    async fn every_timed_primitive_marks_its_step_timed_out() {
+        #[derive(Debug, PartialEq)]
+        struct Late(Elapsed);
+        impl From<Elapsed> for Late {
+            fn from(elapsed: Elapsed) -> Self {
+                Late(elapsed)
+            }
+        }
+        #[orchestrate::timeout(ms = 20)]
+        async fn attribute() -> Result<(), Late> {
+            Ok(after(5_000, ()).await)
+        }
+        // The overall limit of a retry: `#[timeout]` above `#[retry]`.
+        #[orchestrate::timeout(ms = 50)]
+        #[orchestrate::retry(times = 10, backoff = constant(ms = 20))]
+        async fn retried() -> Result<(), Late> {
+            Err(Late(Elapsed::new(Duration::ZERO)))
+        }
+        on_virtual_time(async {
+            let ms = Duration::from_millis;
+            let timeline = Timeline::new();
+            let _ = timeline.step("timeout", orchestrate::timeout(ms(20), after(5_000, ()))).await;
+            let _ = timeline.step("deadline", Deadline::after(ms(20)).run(after(5_000, ()))).await;
+            let _ = timeline.step("method", after(5_000, ()).deadline(Deadline::after(ms(20)))).await;
+            let _ = timeline
+                .step("try_timeout", orchestrate::try_timeout(ms(20), after(5_000, Ok::<(), Late>(()))))
+                .await;
+            let _ = timeline.step("attribute", attribute()).await;
+            let _ = timeline.step("retry", retried()).await;
+            let entries = timeline.entries();
+            assert!(entries.iter().all(|e| e.outcome == Outcome::TimedOut), "{entries:?}");
+            let took: Vec<_> = entries.iter().map(|e| e.duration().unwrap()).collect();
+            assert_eq!(took, [ms(20), ms(20), ms(20), ms(20), ms(20), ms(50)]);
         })
         .await;
     }

@@ -2,8 +2,9 @@ use std::cell::Cell;
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
+use super::Timeout;
 use super::clock;
-use super::timeout::{Limit, Timeout};
+use super::limit::Limit;
 
 /// One time budget shared by several steps.
 ///

@@ -4,6 +4,7 @@ mod clock;
 mod deadline;
 mod elapsed;
 mod ext;
+mod limit;
 mod sleep;
 mod timeout;
 pub mod timer;
