@@ -33,23 +33,17 @@ impl Limit {
         }
     }
 
-    /// Reads the clock and arms what the limit asks for, in `slot` (in
-    /// place: a timer may be large). When the deadline in scope is tighter,
-    /// it becomes the limit.
-    fn arm(&mut self, mut slot: Pin<&mut TimerState>) {
-        let scoped = Deadline::current();
+    /// Fixes the limit against the deadline in scope, at the first poll and
+    /// before the bounded work is polled: a relative limit under a deadline
+    /// becomes an instant (one clock read) and the tighter of the two wins,
+    /// so the work sees the same deadline in scope from its first poll on.
+    /// Without a deadline in scope a relative limit stays relative: no clock
+    /// read until a timer must be armed.
+    fn settle(&mut self, scoped: Option<Deadline>) {
+        let Some(scoped) = scoped else {
+            return;
+        };
         if let Limit::After(limit) = *self {
-            if limit.is_zero() {
-                return slot.set(TimerState::Expired);
-            }
-            let Some(scoped) = scoped else {
-                // The common case: no clock read of our own.
-                let armed = timer::arm_after(limit, |timer| slot.set(TimerState::Armed { timer }));
-                if armed.is_none() {
-                    slot.set(TimerState::Never);
-                }
-                return;
-            };
             *self = Limit::At {
                 deadline: if limit > timer::NEVER_AFTER {
                     None
@@ -58,11 +52,22 @@ impl Limit {
                 },
                 budget: limit,
             };
-            self.tighten(scoped);
-        } else if let Some(scoped) = scoped {
-            self.tighten(scoped);
         }
-        match *self {
+        self.tighten(scoped);
+    }
+
+    /// Arms what the (settled) limit asks for, in `slot` (in place: a timer
+    /// may be large).
+    fn arm(self, mut slot: Pin<&mut TimerState>) {
+        match self {
+            Limit::After(limit) if limit.is_zero() => slot.set(TimerState::Expired),
+            Limit::After(limit) => {
+                // The common case: no clock read of our own.
+                let armed = timer::arm_after(limit, |timer| slot.set(TimerState::Armed { timer }));
+                if armed.is_none() {
+                    slot.set(TimerState::Never);
+                }
+            }
             Limit::At { deadline: None, .. } => slot.set(TimerState::Never),
             Limit::At {
                 deadline: Some(deadline),
@@ -73,7 +78,6 @@ impl Limit {
                 }
                 _ => slot.set(TimerState::Expired),
             },
-            Limit::After(_) => unreachable!("turned into a deadline above"),
         }
     }
 
@@ -131,9 +135,16 @@ impl Expiry {
         }
     }
 
-    /// The deadline to put in scope while the bounded work is polled.
-    pub(crate) fn scope(&self) -> Option<Deadline> {
-        match self.limit {
+    /// The deadline to put in scope while the bounded work is polled: the
+    /// tighter of this limit and the deadline already in scope, the same at
+    /// every poll (settled at the first), or `None` for a relative limit
+    /// with no deadline in scope.
+    pub(crate) fn scope(self: Pin<&mut Self>) -> Option<Deadline> {
+        let this = self.project();
+        if let TimerState::Unarmed = *this.timer {
+            this.limit.settle(Deadline::current());
+        }
+        match *this.limit {
             Limit::After(_) => None,
             Limit::At { deadline, budget } => Some(Deadline::from_parts(deadline, budget)),
         }

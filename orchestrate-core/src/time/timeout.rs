@@ -24,7 +24,9 @@ use super::limit::{Expiry, Limit};
 /// - Under a [`Deadline`](crate::Deadline) (inside [`Deadline::run`](crate::Deadline::run)),
 ///   the tighter of the two wins: a 2 s timeout with 300 ms left of the
 ///   deadline gives up after 300 ms, with an [`Elapsed`] that names the
-///   deadline's budget.
+///   deadline's budget. The tighter one is also the deadline in scope
+///   ([`Deadline::current`](crate::Deadline::current)) for the future, from
+///   its first poll on.
 /// - The timer comes from the current [backend](crate::timer), read when the
 ///   timer is armed.
 ///
@@ -126,7 +128,7 @@ impl<F: Future> Future for Timeout<F> {
         let polled = {
             // A deadline bounds the work nested in it: timeouts armed inside
             // see it and give up by it.
-            let _scope = this.expiry.scope().map(DeadlineScope::enter);
+            let _scope = this.expiry.as_mut().scope().map(DeadlineScope::enter);
             future.poll(cx)
         };
         if let Poll::Ready(output) = polled {
