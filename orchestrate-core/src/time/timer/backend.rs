@@ -13,7 +13,8 @@ use pin_project_lite::pin_project;
 
 /// A source of time: the current instant, and futures that complete at an
 /// instant. Implement it to run orchestrate's timers on a timer of your own;
-/// install it with [`with_timer`] or [`set_default_timer`].
+/// install it with [`with_timer`](super::with_timer) or
+/// [`set_default_timer`](super::set_default_timer).
 ///
 /// Both methods are required and must read the *same* clock: every deadline
 /// is computed from [`now`](TimerBackend::now) and handed to
