@@ -68,6 +68,22 @@ pub trait TimerBackend: Send + Sync + 'static {
     /// let before = std::time::Instant::now();
     /// assert!(FuturesTimer.now() >= before);
     /// ```
+    ///
+    /// A backend that leaves it out does not compile (E0046, "missing `now`
+    /// in implementation"):
+    ///
+    /// ```compile_fail,E0046
+    /// use std::time::Instant;
+    /// use orchestrate::timer::{FuturesTimer, TimerBackend, TimerFuture};
+    ///
+    /// struct Forgetful;
+    ///
+    /// impl TimerBackend for Forgetful {
+    ///     fn timer_at(&self, at: Instant) -> TimerFuture {
+    ///         FuturesTimer.timer_at(at)
+    ///     }
+    /// }
+    /// ```
     fn now(&self) -> Instant;
 
     /// A future that completes at `at` (at once if `at` has passed). It is
