@@ -1,5 +1,5 @@
-//! Timeouts four ways: the function, the method, the attribute, and a
-//! deadline shared by sequential steps.
+//! Timeouts five ways: the function, the method, `try_timeout` around a
+//! fallible call, the attribute, and a deadline shared by sequential steps.
 //!
 //! ```text
 //! cargo run --example timeouts
@@ -34,6 +34,21 @@ async fn fetch_report(ms: u64) -> Result<&'static str, ApiError> {
     Ok(call(ms).await)
 }
 
+/// Two fallible steps, each limited to 100 ms, with `?` on each.
+async fn fetch_summary(ms: u64) -> Result<String, ApiError> {
+    let user = async { Ok::<_, ApiError>(call(10).await) }
+        .try_timeout(Duration::from_millis(100))
+        .await?;
+    let report = fetch_report_unlimited(ms)
+        .try_timeout(Duration::from_millis(100))
+        .await?;
+    Ok(format!("{user}, {report}"))
+}
+
+async fn fetch_report_unlimited(ms: u64) -> Result<&'static str, ApiError> {
+    Ok(call(ms).await)
+}
+
 fn main() {
     futures::executor::block_on(async {
         // The function: Ok(output) or Err(Elapsed).
@@ -51,6 +66,16 @@ fn main() {
             "call(5s).timeout(50ms)        -> {:?}",
             method.map_err(|e| e.to_string())
         );
+
+        // Around a fallible call: `try_timeout` makes the timeout one of the
+        // call's own errors, so `?` works and no `unwrap` can panic on expiry.
+        for ms in [10, 5_000] {
+            let report = fetch_summary(ms).await;
+            println!(
+                "try_timeout(100ms) {ms:>4} ms   -> {:?}",
+                report.map_err(|ApiError::TimedOut(elapsed)| elapsed.to_string())
+            );
+        }
 
         // The attribute.
         for ms in [10, 5_000] {

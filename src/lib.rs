@@ -128,13 +128,14 @@ mod macros;
 pub use orchestrate_core::timeline;
 pub use orchestrate_core::{
     AllFailed, Backoff, CatchPanic, Deadline, Delays, Elapsed, Fallible, FirstOk, Panicked,
-    Parallel, Race, Retry, Settled, Sleep, Timeout, TimeoutExt, catch_panic, first_ok, parallel,
-    race, retry, settled, sleep, sleep_until, testing, timeout, timer,
+    Parallel, Race, Retry, Settled, Sleep, Timeout, TimeoutExt, TryTimeout, catch_panic, first_ok,
+    parallel, race, retry, settled, sleep, sleep_until, testing, timeout, timer, try_timeout,
 };
 pub use orchestrate_macros::{retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
-/// combinators, [`Deadline`], [`Elapsed`] and the [`.timeout()`](TimeoutExt::timeout)
+/// combinators, [`Deadline`], [`Elapsed`], [`try_timeout`](try_timeout()) and the
+/// [`.timeout()`](TimeoutExt::timeout), [`.try_timeout()`](TimeoutExt::try_timeout)
 /// and [`.deadline()`](TimeoutExt::deadline) methods.
 ///
 /// ```
@@ -149,7 +150,7 @@ pub use orchestrate_macros::{retry, timeout};
 pub mod prelude {
     pub use crate::{
         AllFailed, Backoff, Deadline, Elapsed, TimeoutExt, first_ok, parallel, race, retry,
-        settled, timeout,
+        settled, timeout, try_timeout,
     };
 }
 

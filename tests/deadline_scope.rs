@@ -137,4 +137,47 @@ runtime_tests! {
             })
             .await;
     }
+
+    async fn a_timeout_under_a_deadline_shows_the_same_deadline_at_every_poll() {
+        let clock = VirtualClock::auto();
+        clock
+            .run(async {
+                let start = clock.now();
+                let second = Duration::from_secs(1);
+                // Tighter than the deadline: the timeout's 1 s, from the first poll on.
+                let seen = Deadline::after(Duration::from_secs(5)).run(timeout(second, deadlines_seen(3))).await;
+                let expected = Some((start + second, second));
+                assert_eq!(seen, Ok(Ok(vec![expected; 4])));
+                // The method and `try_timeout` alike.
+                let at = clock.now() + second;
+                let seen = Deadline::after(Duration::from_secs(5)).run(deadlines_seen(3).timeout(second)).await;
+                assert_eq!(seen, Ok(Ok(vec![Some((at, second)); 4])));
+                let at = clock.now() + second;
+                let seen = Deadline::after(Duration::from_secs(5))
+                    .run(orchestrate::try_timeout(second, async { Ok::<_, Elapsed>(deadlines_seen(3).await) }))
+                    .await;
+                assert_eq!(seen, Ok(Ok(vec![Some((at, second)); 4])));
+                // Looser than the deadline: the deadline's, at every poll.
+                let outer = Deadline::after(ms(500));
+                let seen = outer.run(timeout(Duration::from_secs(30), deadlines_seen(3))).await;
+                assert_eq!(seen, Ok(Ok(vec![Some((outer.instant().unwrap(), ms(500))); 4])));
+                // No deadline around it: none in scope, at every poll.
+                let seen = timeout(second, deadlines_seen(3)).await;
+                assert_eq!(seen, Ok(vec![None; 4]));
+            })
+            .await;
+    }
+}
+
+/// The deadline in scope (instant and budget) at each of `sleeps + 1` polls,
+/// 10 ms apart.
+async fn deadlines_seen(sleeps: usize) -> Vec<Option<(Instant, Duration)>> {
+    let read =
+        || Deadline::current().map(|deadline| (deadline.instant().unwrap(), deadline.budget()));
+    let mut seen = vec![read()];
+    for _ in 0..sleeps {
+        sleep(ms(10)).await;
+        seen.push(read());
+    }
+    seen
 }

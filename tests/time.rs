@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
-use orchestrate::{Sleep, Timeout, sleep, sleep_until, timer};
+use orchestrate::{Sleep, Timeout, TryTimeout, sleep, sleep_until, timer, try_timeout};
 
 /// Runs `body` on a fresh auto-advancing virtual clock.
 async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {
@@ -35,6 +35,19 @@ impl IntoFuture for Answer {
 
     fn into_future(self) -> Self::IntoFuture {
         ready(42)
+    }
+}
+
+/// A fallible call's error, with the timeout as one of its cases.
+#[derive(Debug, PartialEq)]
+enum ApiError {
+    Down,
+    TimedOut(Elapsed),
+}
+
+impl From<Elapsed> for ApiError {
+    fn from(elapsed: Elapsed) -> Self {
+        ApiError::TimedOut(elapsed)
     }
 }
 
@@ -179,6 +192,130 @@ runtime_tests! {
     async fn timeout_polled_after_completion_panics_naming_it() {
         on_virtual_time(async {
             let mut limited = pin!(timeout(GENEROUS, ready(1)));
+            assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
+            let _ = poll_once(limited.as_mut()).await;
+        })
+        .await;
+    }
+
+    // ------------------------------------------------------------- try_timeout
+
+    async fn try_timeout_passes_an_ok_through() {
+        on_virtual_time(async {
+            let start = timer::now();
+            let out = try_timeout(ms(100), async {
+                sleep(ms(30)).await;
+                Ok::<_, ApiError>(5)
+            })
+            .await;
+            assert_eq!(out, Ok(5));
+            assert_eq!(async { Ok::<_, ApiError>(6) }.try_timeout(ms(100)).await, Ok(6));
+            assert_eq!(timer::now() - start, ms(30));
+        })
+        .await;
+    }
+
+    async fn try_timeout_passes_the_inner_error_through() {
+        on_virtual_time(async {
+            let start = timer::now();
+            let out = try_timeout(ms(100), async {
+                sleep(ms(40)).await;
+                Err::<u8, _>(ApiError::Down)
+            })
+            .await;
+            assert_eq!(out, Err(ApiError::Down));
+            let out = async { Err::<u8, _>(ApiError::Down) }.try_timeout(ms(100)).await;
+            assert_eq!(out, Err(ApiError::Down));
+            assert_eq!(timer::now() - start, ms(40));
+        })
+        .await;
+    }
+
+    async fn try_timeout_turns_expiry_into_the_error_type_and_drops_the_future() {
+        on_virtual_time(async {
+            let drops = DropCounter::new();
+            let start = timer::now();
+            let out = try_timeout(ms(120), finish_after(drops.guard(), FOREVER, Ok::<u8, ApiError>(1))).await;
+            assert_eq!(out, Err(ApiError::TimedOut(Elapsed::new(ms(120)))));
+            assert_eq!(timer::now() - start, ms(120), "at the exact limit");
+            assert_eq!(drops.dropped(), 1);
+            let out = finish_after(drops.guard(), FOREVER, Ok::<u8, ApiError>(1)).try_timeout(ms(30)).await;
+            assert_eq!(out, Err(ApiError::TimedOut(Elapsed::new(ms(30)))));
+            assert_eq!(drops.dropped(), 2);
+            // An io::Result works as is: `io::Error: From<Elapsed>`.
+            let io = try_timeout(ms(10), pending::<std::io::Result<()>>()).await;
+            assert_eq!(io.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+        })
+        .await;
+    }
+
+    async fn try_timeout_works_with_the_question_mark() {
+        async fn handler(limit: Duration) -> Result<u32, ApiError> {
+            let user = try_timeout(limit, async {
+                sleep(ms(50)).await;
+                Ok::<_, ApiError>(7)
+            })
+            .await?;
+            let posts = async {
+                sleep(ms(50)).await;
+                Ok::<_, ApiError>(3)
+            }
+            .try_timeout(limit)
+            .await?;
+            Ok(user + posts)
+        }
+        on_virtual_time(async {
+            let start = timer::now();
+            assert_eq!(handler(ms(60)).await, Ok(10));
+            assert_eq!(timer::now() - start, ms(100));
+            assert_eq!(handler(ms(20)).await, Err(ApiError::TimedOut(Elapsed::new(ms(20)))));
+            assert_eq!(timer::now() - start, ms(120));
+        })
+        .await;
+    }
+
+    async fn try_timeout_is_lazy_and_polls_before_the_clock() {
+        on_virtual_time(async {
+            let limited = try_timeout(ms(200), async {
+                sleep(ms(20)).await;
+                Ok::<_, ApiError>(())
+            });
+            sleep(ms(300)).await;
+            assert_eq!(limited.await, Ok(()), "the clock starts at the first poll");
+            let clock = VirtualClock::new();
+            let ready = clock.run(try_timeout(Duration::ZERO, async { Ok::<_, ApiError>(9) }));
+            assert_eq!(ready.await, Ok(9), "a ready future never times out");
+            assert_eq!(clock.pending_timers(), 0, "and arms no timer");
+        })
+        .await;
+    }
+
+    async fn try_timeout_under_a_deadline_gives_up_by_the_tighter_limit() {
+        on_virtual_time(async {
+            let start = timer::now();
+            let deadline = Deadline::after(ms(50));
+            let out = deadline.run(try_timeout(ms(500), pending::<Result<(), ApiError>>())).await;
+            assert_eq!(out, Ok(Err(ApiError::TimedOut(Elapsed::new(ms(50))))));
+            assert_eq!(timer::now() - start, ms(50));
+        })
+        .await;
+    }
+
+    async fn try_timeout_is_a_named_future_type() {
+        on_virtual_time(async {
+            let limited: TryTimeout<Ready<Result<u8, ApiError>>> = try_timeout(GENEROUS, ready(Ok(3)));
+            assert!(limited.get_ref().is_some());
+            assert_eq!(limited.await, Ok(3));
+            let unwrapped = try_timeout(GENEROUS, ready(Ok::<u8, ApiError>(4))).into_inner();
+            assert_eq!(unwrapped.expect("not finished").await, Ok(4));
+        })
+        .await;
+    }
+
+    #[should_panic(expected = "`TryTimeout` polled after completion")]
+    async fn try_timeout_polled_after_completion_panics_naming_it() {
+        on_virtual_time(async {
+            let mut limited = pin!(try_timeout(GENEROUS, ready(Ok::<u8, ApiError>(1))));
             assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
             let _ = poll_once(limited.as_mut()).await;
         })

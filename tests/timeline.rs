@@ -14,8 +14,9 @@ mod common;
 use std::time::Duration;
 
 use common::on_virtual_time;
+use orchestrate::prelude::{Deadline, Elapsed, TimeoutExt};
 use orchestrate::timeline::{Outcome, Timeline};
-use orchestrate::{parallel, race, settled, sleep};
+use orchestrate::{Backoff, parallel, race, retry, settled, sleep};
 
 async fn after<T>(ms: u64, value: T) -> T {
     sleep(Duration::from_millis(ms)).await;
@@ -165,5 +166,134 @@ runtime_tests! {
             assert_eq!(outcomes, [Outcome::TimedOut, Outcome::Ok]);
         })
         .await;
+    }
+
+    async fn every_timed_primitive_marks_its_step_timed_out() {
+        #[derive(Debug, PartialEq)]
+        struct Late(Elapsed);
+        impl From<Elapsed> for Late {
+            fn from(elapsed: Elapsed) -> Self {
+                Late(elapsed)
+            }
+        }
+        #[orchestrate::timeout(ms = 20)]
+        async fn attribute() -> Result<(), Late> {
+            after(5_000, Ok(())).await
+        }
+        // The overall limit of a retry: `#[timeout]` above `#[retry]`.
+        #[orchestrate::timeout(ms = 50)]
+        #[orchestrate::retry(times = 10, backoff = constant(ms = 20))]
+        async fn retried() -> Result<(), Late> {
+            Err(Late(Elapsed::new(Duration::ZERO)))
+        }
+        on_virtual_time(async {
+            let ms = Duration::from_millis;
+            let timeline = Timeline::new();
+            let _ = timeline.step("timeout", orchestrate::timeout(ms(20), after(5_000, ()))).await;
+            let _ = timeline.step("deadline", Deadline::after(ms(20)).run(after(5_000, ()))).await;
+            let _ = timeline.step("method", after(5_000, ()).deadline(Deadline::after(ms(20)))).await;
+            let _ = timeline
+                .step("try_timeout", orchestrate::try_timeout(ms(20), after(5_000, Ok::<(), Late>(()))))
+                .await;
+            let _ = timeline.step("attribute", attribute()).await;
+            let _ = timeline.step("retry", retried()).await;
+            let entries = timeline.entries();
+            assert!(entries.iter().all(|e| e.outcome == Outcome::TimedOut), "{entries:?}");
+            let took: Vec<_> = entries.iter().map(|e| e.duration().unwrap()).collect();
+            assert_eq!(took, [ms(20), ms(20), ms(20), ms(20), ms(20), ms(50)]);
+        })
+        .await;
+    }
+
+    async fn a_retried_step_shows_each_attempt_and_the_waits() {
+        on_virtual_time(async {
+            let ms = Duration::from_millis;
+            let timeline = Timeline::new();
+            let mut calls = 0;
+            let posts = timeline
+                .step("GET /posts", retry(Backoff::constant(ms(100)).attempts(3), || {
+                    calls += 1;
+                    let fails = calls < 3;
+                    async move { after(200, if fails { Err("503") } else { Ok(2) }).await }
+                }))
+                .await;
+            assert_eq!(posts, Ok(2));
+            let entry = &timeline.entries()[0];
+            assert_eq!((entry.start, entry.end, entry.outcome), (ms(0), Some(ms(800)), Outcome::Ok));
+            let attempts: Vec<_> = entry.attempts.iter().map(|a| (a.start, a.end, a.outcome)).collect();
+            assert_eq!(
+                attempts,
+                [
+                    (ms(0), Some(ms(200)), Outcome::Error),
+                    (ms(300), Some(ms(500)), Outcome::Error),
+                    (ms(600), Some(ms(800)), Outcome::Ok),
+                ]
+            );
+            // 50 ms a column: two failed attempts, the waits, the last one ok.
+            let chart = timeline.chart().width(16).ascii(true).to_string();
+            assert!(chart.contains("GET /posts  xxxx..xxxx..####  800 ms  ok after 3 attempts"), "{chart}");
+            assert!(chart.contains(". waiting to retry"), "{chart}");
+            let unicode = timeline.chart().width(16).to_string();
+            assert!(unicode.contains("▒▒▒▒··▒▒▒▒··████"), "{unicode}");
+        })
+        .await;
+    }
+
+    async fn attempts_cut_by_an_overall_limit_or_timed_out_say_so() {
+        on_virtual_time(async {
+            let ms = Duration::from_millis;
+            let timeline = Timeline::new();
+            // Each attempt limited to 150 ms; the whole retry to 600 ms.
+            let out = timeline
+                .step(
+                    "GET /posts",
+                    orchestrate::try_timeout(
+                        ms(600),
+                        retry(Backoff::constant(ms(100)).attempts(5), || {
+                            orchestrate::try_timeout(ms(150), after(200, Ok::<u8, Late>(1)))
+                        }),
+                    ),
+                )
+                .await;
+            assert_eq!(out, Err(Late(Elapsed::new(ms(600)))));
+            let entry = &timeline.entries()[0];
+            assert_eq!((entry.end, entry.outcome), (Some(ms(600)), Outcome::TimedOut));
+            let attempts: Vec<_> = entry.attempts.iter().map(|a| (a.start, a.end, a.outcome)).collect();
+            assert_eq!(
+                attempts,
+                [
+                    (ms(0), Some(ms(150)), Outcome::TimedOut),
+                    (ms(250), Some(ms(400)), Outcome::TimedOut),
+                    (ms(500), Some(ms(600)), Outcome::Cancelled),
+                ]
+            );
+            // One attempt, or none: nothing to draw apart.
+            let single = Timeline::new();
+            single.step("once", retry(Backoff::immediate(), || after(10, Ok::<_, ()>(1)))).await.unwrap();
+            single.step("plain", after(10, Ok::<_, ()>(1))).await.unwrap();
+            let entries = single.entries();
+            assert_eq!(entries[0].attempts.len(), 1);
+            assert!(entries[1].attempts.is_empty());
+            assert!(!single.chart().to_string().contains("attempts"));
+            // A retry inside a nested step records on that step only.
+            let nested = Timeline::new();
+            nested
+                .step("outer", nested.step("inner", retry(Backoff::immediate().attempts(2), || after(5, Err::<(), _>(())))))
+                .await
+                .unwrap_err();
+            let entries = nested.entries();
+            assert!(entries[0].attempts.is_empty());
+            assert_eq!(entries[1].attempts.len(), 2);
+        })
+        .await;
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct Late(Elapsed);
+
+impl From<Elapsed> for Late {
+    fn from(elapsed: Elapsed) -> Self {
+        Late(elapsed)
     }
 }

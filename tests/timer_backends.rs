@@ -29,6 +29,10 @@ impl Counting {
 }
 
 impl TimerBackend for Counting {
+    fn now(&self) -> Instant {
+        FuturesTimer.now()
+    }
+
     fn timer_at(&self, at: Instant) -> TimerFuture {
         self.0.fetch_add(1, Ordering::SeqCst);
         FuturesTimer.timer_at(at)

@@ -249,3 +249,27 @@ fn the_reports_carry_the_profile_or_the_error() {
         );
     });
 }
+
+#[test]
+fn with_no_posts_the_report_does_not_claim_a_speedup() {
+    futures::executor::block_on(async {
+        let (result, total, entries) = run(api(0), None).await;
+        assert_eq!(result.as_ref().map(|p| p.posts.len()).ok(), Some(0));
+        assert_eq!((total, report::sequential(&entries)), (ms(2000), ms(2000)));
+        let text = report::text(&result, total, &entries);
+        assert!(!text.contains("faster"), "{text}");
+        assert!(
+            text.contains(
+                "Done in 2.00 s, one call after another: nothing here could run at once."
+            ),
+            "{text}"
+        );
+    });
+    // Only a real overlap is called a speedup.
+    assert_eq!(
+        report::summary(ms(2600), ms(4000)),
+        "Orchestrated in 2.60 s; one call after another would take 4.00 s (1.5x faster)."
+    );
+    assert!(report::summary(ms(1000), ms(1040)).starts_with("Done in 1.00 s"));
+    assert!(report::summary(Duration::ZERO, Duration::ZERO).starts_with("Done in 0.00 s"));
+}

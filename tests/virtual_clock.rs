@@ -194,6 +194,41 @@ runtime_tests! {
         assert_eq!(inner.elapsed(), Duration::from_secs(7));
         assert_eq!(outer.elapsed(), Duration::from_secs(1));
     }
+
+    async fn advancing_by_duration_max_saturates_and_fires_every_timer() {
+        let clock = VirtualClock::new();
+        let start = clock.now();
+        let mut nap = pin!(clock.run(sleep(100 * 365 * 24 * HOUR)));
+        let mut limited = pin!(clock.run(timeout(50 * 365 * 24 * HOUR, pending::<()>())));
+        assert!(poll_once(nap.as_mut()).await.is_pending());
+        assert!(poll_once(limited.as_mut()).await.is_pending());
+        assert_eq!(clock.pending_timers(), 2);
+        clock.advance(Duration::MAX);
+        let end = clock.now();
+        assert!(
+            end - start > 100 * 365 * 24 * HOUR,
+            "moved to the end of the range"
+        );
+        assert_eq!(
+            end.checked_add(Duration::from_nanos(1)),
+            None,
+            "the latest instant there is"
+        );
+        assert_eq!(clock.elapsed(), end - start);
+        assert_eq!(poll_once(nap.as_mut()).await, Poll::Ready(()));
+        assert_eq!(
+            poll_once(limited.as_mut()).await,
+            Poll::Ready(Err(Elapsed::new(50 * 365 * 24 * HOUR)))
+        );
+        assert_eq!(clock.pending_timers(), 0);
+        // Saturated: it stays there, and a deadline past it never comes.
+        clock.advance(Duration::MAX);
+        clock.advance(HOUR);
+        assert_eq!(clock.now(), end);
+        let never = clock.run(async { Deadline::after(HOUR) }).await;
+        assert_eq!(never.instant(), None);
+    }
+
 }
 
 #[test]

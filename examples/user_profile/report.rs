@@ -43,14 +43,7 @@ pub(crate) fn text(
             if profile.posts.len() > LISTED {
                 let _ = writeln!(out, "  … and {} more posts", profile.posts.len() - LISTED);
             }
-            let sequential = sequential(entries);
-            let _ = writeln!(
-                out,
-                "\nOrchestrated in {}; one call after another would take {} ({:.1}x faster).\n",
-                seconds(total),
-                seconds(sequential),
-                sequential.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON)
-            );
+            let _ = writeln!(out, "\n{}\n", summary(total, sequential(entries)));
         }
         Err(error) => {
             let _ = writeln!(out, "No profile: {error}\n");
@@ -121,6 +114,25 @@ pub(crate) fn json(
     }
     out.push_str("]}");
     out
+}
+
+/// The time taken, against the same calls one after another.
+pub(crate) fn summary(total: Duration, sequential: Duration) -> String {
+    let speedup = sequential.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON);
+    // Under 5 % saved, "1.0x faster" would only say that nothing overlapped
+    // (with no posts, every call waits for the one before it).
+    if speedup < 1.05 {
+        format!(
+            "Done in {}, one call after another: nothing here could run at once.",
+            seconds(total)
+        )
+    } else {
+        format!(
+            "Orchestrated in {}; one call after another would take {} ({speedup:.1}x faster).",
+            seconds(total),
+            seconds(sequential)
+        )
+    }
 }
 
 fn plural(count: usize, noun: &str) -> String {

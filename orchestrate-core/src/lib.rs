@@ -23,5 +23,6 @@ pub use collection::{
 };
 pub use retry::{Backoff, Delays, Retry, retry};
 pub use time::{
-    Deadline, Elapsed, Sleep, Timeout, TimeoutExt, sleep, sleep_until, testing, timeout, timer,
+    Deadline, Elapsed, Sleep, Timeout, TimeoutExt, TryTimeout, sleep, sleep_until, testing,
+    timeout, timer, try_timeout,
 };

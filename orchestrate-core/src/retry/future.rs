@@ -103,7 +103,7 @@ pin_project! {
         notify: N,
         adjust: A,
         #[pin]
-        attempt: Option<Fut>,
+        attempt: Option<crate::timeline::Attempted<Fut>>,
         // Pinned: a `Sleep` is `!Unpin`.
         #[pin]
         wait: Option<Sleep>,
@@ -256,7 +256,9 @@ where
             }
             if this.attempt.is_none() {
                 this.attempts.begin();
-                this.attempt.set(Some((this.operation)().into_future()));
+                this.attempt.set(Some(crate::timeline::attempt(
+                    (this.operation)().into_future(),
+                )));
             }
             let Some(attempt) = this.attempt.as_mut().as_pin_mut() else {
                 unreachable!("an attempt was just started");

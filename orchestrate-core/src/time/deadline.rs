@@ -2,8 +2,9 @@ use std::cell::Cell;
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
+use super::Timeout;
 use super::clock;
-use super::timeout::{Limit, Timeout};
+use super::limit::Limit;
 
 /// One time budget shared by several steps.
 ///
@@ -67,8 +68,14 @@ impl Deadline {
     }
 
     /// The deadline in scope: the tightest of the deadlines whose
-    /// [`run`](Deadline::run) is driving the code that calls this, `None`
-    /// outside any.
+    /// [`run`](Deadline::run) is driving the code that calls this, and of the
+    /// [`timeout`](crate::timeout())s between them and it; `None` outside any
+    /// deadline. This is the budget a callee has for its own calls.
+    ///
+    /// It is the same at every poll: a timeout under a deadline settles which
+    /// of the two is tighter at its first poll, before it polls its future
+    /// (one clock read). A timeout with no deadline around it puts none in
+    /// scope and reads no clock until it must arm its timer.
     ///
     /// ```
     /// use std::time::Duration;
@@ -85,6 +92,9 @@ impl Deadline {
     /// // Nested deadlines: the tighter one is in scope.
     /// let budget = outer.run(inner.run(step())).await;
     /// assert_eq!(budget, Ok(Ok(Some(Duration::from_secs(1)))));
+    /// // A tighter timeout under a deadline: its limit is in scope.
+    /// let budget = outer.run(orchestrate::timeout(Duration::from_secs(2), step())).await;
+    /// assert_eq!(budget, Ok(Ok(Some(Duration::from_secs(2)))));
     /// # });
     /// ```
     pub fn current() -> Option<Deadline> {

@@ -4,9 +4,11 @@ mod clock;
 mod deadline;
 mod elapsed;
 mod ext;
+mod limit;
 mod sleep;
 mod timeout;
 pub mod timer;
+mod try_timeout;
 #[cfg(feature = "test-util")]
 mod virtual_clock;
 
@@ -16,6 +18,7 @@ pub use elapsed::Elapsed;
 pub use ext::TimeoutExt;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout};
+pub use try_timeout::{TryTimeout, try_timeout};
 
 /// Test utilities for time (feature `test-util`): a `VirtualClock` that
 /// timeouts, deadlines, sleeps and retries run on, in any runtime, without

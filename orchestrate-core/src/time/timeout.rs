@@ -1,13 +1,13 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
+use super::Elapsed;
 use super::deadline::DeadlineScope;
-use super::timer::{self, TimerFuture};
-use super::{Deadline, Elapsed, clock};
+use super::limit::{Expiry, Limit};
 
 /// Runs `future` for at most `limit`.
 ///
@@ -24,7 +24,9 @@ use super::{Deadline, Elapsed, clock};
 /// - Under a [`Deadline`](crate::Deadline) (inside [`Deadline::run`](crate::Deadline::run)),
 ///   the tighter of the two wins: a 2 s timeout with 300 ms left of the
 ///   deadline gives up after 300 ms, with an [`Elapsed`] that names the
-///   deadline's budget.
+///   deadline's budget. The tighter one is also the deadline in scope
+///   ([`Deadline::current`](crate::Deadline::current)) for the future, from
+///   its first poll on.
 /// - The timer comes from the current [backend](crate::timer), read when the
 ///   timer is armed.
 ///
@@ -45,112 +47,6 @@ use super::{Deadline, Elapsed, clock};
 /// ```
 pub fn timeout<F: IntoFuture>(limit: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout::new(future.into_future(), Limit::After(limit))
-}
-
-/// How a [`Timeout`] learns when to give up.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Limit {
-    /// `limit` from the first poll.
-    After(Duration),
-    /// A fixed instant (`None`: never), reporting `budget` when it passes.
-    At {
-        deadline: Option<Instant>,
-        budget: Duration,
-    },
-}
-
-impl Limit {
-    fn elapsed(self) -> Elapsed {
-        match self {
-            Limit::After(limit) => Elapsed::new(limit),
-            Limit::At { budget, .. } => Elapsed::new(budget),
-        }
-    }
-
-    /// Reads the clock and arms what the limit asks for, in `slot` (in
-    /// place: a timer may be large). When the deadline in scope is tighter,
-    /// it becomes the limit.
-    fn arm(&mut self, mut slot: Pin<&mut TimerState>) {
-        let scoped = Deadline::current();
-        if let Limit::After(limit) = *self {
-            if limit.is_zero() {
-                return slot.set(TimerState::Expired);
-            }
-            let Some(scoped) = scoped else {
-                // The common case: no clock read of our own.
-                let armed = timer::arm_after(limit, |timer| slot.set(TimerState::Armed { timer }));
-                if armed.is_none() {
-                    slot.set(TimerState::Never);
-                }
-                return;
-            };
-            *self = Limit::At {
-                deadline: if limit > timer::NEVER_AFTER {
-                    None
-                } else {
-                    clock::now().checked_add(limit)
-                },
-                budget: limit,
-            };
-            self.tighten(scoped);
-        } else if let Some(scoped) = scoped {
-            self.tighten(scoped);
-        }
-        match *self {
-            Limit::At { deadline: None, .. } => slot.set(TimerState::Never),
-            Limit::At {
-                deadline: Some(deadline),
-                ..
-            } => match deadline.checked_duration_since(clock::now()) {
-                Some(left) if !left.is_zero() => {
-                    timer::arm_at(deadline, |timer| slot.set(TimerState::Armed { timer }));
-                }
-                _ => slot.set(TimerState::Expired),
-            },
-            Limit::After(_) => unreachable!("turned into a deadline above"),
-        }
-    }
-
-    /// Becomes `scoped` if that comes first.
-    fn tighten(&mut self, scoped: Deadline) {
-        let Limit::At { deadline, .. } = *self else {
-            return;
-        };
-        let earlier = match (scoped.instant(), deadline) {
-            (Some(theirs), Some(ours)) => theirs < ours,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if earlier {
-            *self = Limit::At {
-                deadline: scoped.instant(),
-                budget: scoped.budget(),
-            };
-        }
-    }
-
-    /// The deadline to put in scope while the inner future is polled.
-    fn scope(self) -> Option<Deadline> {
-        match self {
-            Limit::After(_) => None,
-            Limit::At { deadline, budget } => Some(Deadline::from_parts(deadline, budget)),
-        }
-    }
-}
-
-pin_project! {
-    #[project = TimerStateProj]
-    #[derive(Debug)]
-    enum TimerState {
-        // Not polled to `Pending` yet: no clock read, no timer.
-        Unarmed,
-        // Pinned in place: a timer may be `!Unpin` (tokio's `Sleep`).
-        Armed { #[pin] timer: TimerFuture },
-        // The limit had passed by the time it was armed.
-        Expired,
-        // The limit lies beyond `timer::NEVER_AFTER` or the clock's range.
-        Never,
-    }
 }
 
 pin_project! {
@@ -181,9 +77,8 @@ pin_project! {
         // outcome is known, not when the `Timeout` is.
         #[pin]
         future: Option<F>,
-        limit: Limit,
         #[pin]
-        timer: TimerState,
+        expiry: Expiry,
     }
 }
 
@@ -191,8 +86,7 @@ impl<F: Future> Timeout<F> {
     pub(crate) fn new(future: F, limit: Limit) -> Self {
         Timeout {
             future: Some(future),
-            limit,
-            timer: TimerState::Unarmed,
+            expiry: Expiry::new(limit),
         }
     }
 
@@ -241,32 +135,16 @@ impl<F: Future> Future for Timeout<F> {
         let polled = {
             // A deadline bounds the work nested in it: timeouts armed inside
             // see it and give up by it.
-            let _scope = this.limit.scope().map(DeadlineScope::enter);
+            let _scope = this.expiry.as_mut().scope().map(DeadlineScope::enter);
             future.poll(cx)
         };
         if let Poll::Ready(output) = polled {
             this.future.set(None);
-            // Release the timer now, not when the `Timeout` is dropped.
-            if let TimerState::Armed { .. } = *this.timer {
-                this.timer.set(TimerState::Never);
-            }
+            this.expiry.release();
             return Poll::Ready(Ok(output));
         }
-        if let TimerState::Unarmed = *this.timer {
-            this.limit.arm(this.timer.as_mut());
-        }
-        let fired = match this.timer.as_mut().project() {
-            TimerStateProj::Armed { timer } => timer.poll(cx).is_ready(),
-            TimerStateProj::Expired => true,
-            TimerStateProj::Never | TimerStateProj::Unarmed => false,
-        };
-        if fired {
-            this.future.set(None);
-            this.timer.set(TimerState::Expired);
-            crate::timeline::note_timeout();
-            Poll::Ready(Err(this.limit.elapsed()))
-        } else {
-            Poll::Pending
-        }
+        let elapsed = ready!(this.expiry.poll_expired(cx));
+        this.future.set(None);
+        Poll::Ready(Err(elapsed))
     }
 }

@@ -133,6 +133,26 @@ impl Inner {
     }
 }
 
+/// `at + by`, or the latest instant past `at` that [`Instant`] can hold.
+fn saturating_add(at: Instant, by: Duration) -> Instant {
+    if let Some(to) = at.checked_add(by) {
+        return to;
+    }
+    // The range's end depends on the platform: find the largest step that
+    // fits by halving (two tries per halving at most).
+    let (mut fits, mut step) = (Duration::ZERO, by);
+    while !step.is_zero() {
+        match fits
+            .checked_add(step)
+            .filter(|&d| at.checked_add(d).is_some())
+        {
+            Some(further) => fits = further,
+            None => step /= 2,
+        }
+    }
+    at + fits
+}
+
 fn wake_all(wakers: Vec<Waker>) {
     for waker in wakers {
         waker.wake();
@@ -236,6 +256,10 @@ impl VirtualClock {
     /// due (wakes the futures waiting on them; they run at their executor's
     /// next poll).
     ///
+    /// A step past the range of [`Instant`] (such as [`Duration::MAX`])
+    /// saturates: the clock moves to the latest instant it can represent and
+    /// every pending timer fires; later steps leave it there.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use orchestrate::testing::VirtualClock;
@@ -256,7 +280,7 @@ impl VirtualClock {
     pub fn advance(&self, by: Duration) {
         let wakers = {
             let mut state = self.inner.lock();
-            let to = state.now(self.inner.origin) + by;
+            let to = saturating_add(state.now(self.inner.origin), by);
             state.advance_to(self.inner.origin, to)
         };
         wake_all(wakers);

@@ -6,7 +6,9 @@ use super::entry::{Entry, Outcome};
 /// A text Gantt chart of timeline entries: one row per step or branch on a
 /// shared time axis, with a legend and the total. A fan-out group with more
 /// branches than [`group_limit`](Chart::group_limit) is summarized in one row
-/// that shows how many of its branches were in flight over time.
+/// that shows how many of its branches were in flight over time. A step
+/// whose work was [retried](crate::retry()) shows each attempt in its own
+/// outcome, the waits between them drawn as `·`, and how many attempts it took.
 ///
 /// Render it with `Display` (`println!("{chart}")`).
 ///
@@ -17,6 +19,7 @@ use super::entry::{Entry, Outcome};
 /// let ms = Duration::from_millis;
 /// let step = |label: &str, start, end, outcome| Entry {
 ///     label: label.into(), group: None, start: ms(start), end: Some(ms(end)), outcome,
+///     attempts: Vec::new(),
 /// };
 /// let chart = Chart::new(vec![
 ///     step("GET /user", 0, 800, Outcome::Ok),
@@ -67,7 +70,7 @@ impl Chart {
     }
 
     /// Draw with ASCII characters only (`#` ok, `x` error, `~` timed out,
-    /// `-` cancelled, digits for branches in flight).
+    /// `-` cancelled, `.` waiting to retry, digits for branches in flight).
     ///
     /// ```
     /// # use orchestrate::timeline::Chart;
@@ -152,6 +155,7 @@ struct Glyphs {
     timed_out: char,
     cancelled: char,
     running: char,
+    wait: char,
     levels: [char; 8],
     rule: char,
     tick: char,
@@ -164,6 +168,7 @@ const UNICODE: Glyphs = Glyphs {
     timed_out: '░',
     cancelled: '┄',
     running: '▹',
+    wait: '·',
     levels: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
     rule: '─',
     tick: '┼',
@@ -176,6 +181,7 @@ const ASCII: Glyphs = Glyphs {
     timed_out: '~',
     cancelled: '-',
     running: '>',
+    wait: '.',
     levels: ['1', '2', '3', '4', '5', '6', '7', '8'],
     rule: '-',
     tick: '+',
@@ -248,26 +254,23 @@ impl fmt::Display for Chart {
         writeln!(f, "{:label_width$}  {rule}", "")?;
 
         let mut in_flight_shown = false;
+        let mut waits_shown = false;
         for (row, label) in rows.iter().zip(&labels) {
             let pad = label_width - label.chars().count();
             write!(f, "{label}{:pad$}  ", "")?;
             match row {
                 Row::Single(entry) => {
-                    let begin = column(entry.start).min(width - 1);
-                    let end = column(entry.end.unwrap_or(total)).max(begin + 1).min(width);
-                    let bar: String = (0..width)
-                        .map(|col| {
-                            if (begin..end).contains(&col) {
-                                glyphs.of(entry.outcome)
-                            } else {
-                                ' '
-                            }
-                        })
-                        .collect();
+                    let bar = entry_bar(entry, glyphs, width, total, &column);
+                    let retried = entry.attempts.len() > 1;
+                    waits_shown |= retried;
                     let took = entry
                         .duration()
                         .map_or_else(|| "…".to_string(), format_duration);
-                    writeln!(f, "{bar} {took:>7}  {}", entry.outcome)?;
+                    write!(f, "{bar} {took:>7}  {}", entry.outcome)?;
+                    if retried {
+                        write!(f, " after {} attempts", entry.attempts.len())?;
+                    }
+                    writeln!(f)?;
                 }
                 Row::Group { members, .. } => {
                     in_flight_shown = true;
@@ -280,6 +283,9 @@ impl fmt::Display for Chart {
             "{} ok  {} error  {} timed out  {} cancelled",
             glyphs.ok, glyphs.error, glyphs.timed_out, glyphs.cancelled
         );
+        if waits_shown {
+            let _ = write!(legend, "  {} waiting to retry", glyphs.wait);
+        }
         if in_flight_shown {
             let _ = write!(
                 legend,
@@ -290,6 +296,30 @@ impl fmt::Display for Chart {
         writeln!(f, "{legend}")?;
         writeln!(f, "total {}", format_duration(total))
     }
+}
+
+/// One entry's bar; a retried one shows each attempt in its own outcome and
+/// the waits between them.
+fn entry_bar(
+    entry: &Entry,
+    glyphs: &Glyphs,
+    width: usize,
+    total: Duration,
+    column: &dyn Fn(Duration) -> usize,
+) -> String {
+    let span = |start: Duration, end: Option<Duration>| {
+        let begin = column(start).min(width - 1);
+        begin..column(end.unwrap_or(total)).max(begin + 1).min(width)
+    };
+    let mut bar = vec![' '; width];
+    bar[span(entry.start, entry.end)].fill(glyphs.of(entry.outcome));
+    if let [first, .., last] = entry.attempts.as_slice() {
+        bar[span(first.start, last.end)].fill(glyphs.wait);
+        for attempt in &entry.attempts {
+            bar[span(attempt.start, attempt.end)].fill(glyphs.of(attempt.outcome));
+        }
+    }
+    bar.into_iter().collect()
 }
 
 /// The labels of the ticks, each starting at its column (the last one ending
@@ -448,6 +478,7 @@ mod tests {
             start: ms(start),
             end: Some(ms(end)),
             outcome,
+            attempts: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 ///     start: Duration::ZERO,
 ///     end: Some(Duration::from_millis(800)),
 ///     outcome: Outcome::Ok,
+///     attempts: Vec::new(),
 /// };
 /// assert_eq!(entry.duration(), Some(Duration::from_millis(800)));
 /// ```
@@ -29,6 +30,45 @@ pub struct Entry {
     pub end: Option<Duration>,
     /// How it ended.
     pub outcome: Outcome,
+    /// The attempts of each [`retry`](crate::retry()) run inside it (not
+    /// inside a step nested in it), in the order they began; empty if none
+    /// ran. A step retried three times has three, the waits between them
+    /// being the gaps.
+    pub attempts: Vec<Attempt>,
+}
+
+/// One attempt of a [`retry`](crate::retry()) inside a recorded step or
+/// branch: plain data, times relative to the timeline's start.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{retry, Backoff};
+/// use orchestrate::timeline::{Outcome, Timeline};
+///
+/// # futures::executor::block_on(async {
+/// let timeline = Timeline::new();
+/// let mut calls = 0;
+/// let posts = timeline.step("GET /posts", retry(Backoff::constant(Duration::from_millis(5)), || {
+///     calls += 1;
+///     let fails = calls < 3;
+///     async move { if fails { Err("503") } else { Ok(vec![1, 2]) } }
+/// }));
+/// assert_eq!(posts.await, Ok(vec![1, 2]));
+/// let attempts = &timeline.entries()[0].attempts;
+/// let outcomes: Vec<Outcome> = attempts.iter().map(|a| a.outcome).collect();
+/// assert_eq!(outcomes, [Outcome::Error, Outcome::Error, Outcome::Ok]);
+/// assert!(attempts[1].start >= attempts[0].end.unwrap() + Duration::from_millis(5));
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// When it began, since the timeline started.
+    pub start: Duration,
+    /// When it ended; `None` while it runs.
+    pub end: Option<Duration>,
+    /// How it ended: ok, error, timed out (a timeout inside it fired), or
+    /// cancelled (dropped, e.g. by an overall limit).
+    pub outcome: Outcome,
 }
 
 impl Entry {
@@ -37,7 +77,10 @@ impl Entry {
     /// ```
     /// # use std::time::Duration;
     /// # use orchestrate::timeline::{Entry, Outcome};
-    /// let running = Entry { label: "x".into(), group: None, start: Duration::ZERO, end: None, outcome: Outcome::Running };
+    /// let running = Entry {
+    ///     label: "x".into(), group: None, start: Duration::ZERO, end: None,
+    ///     outcome: Outcome::Running, attempts: Vec::new(),
+    /// };
     /// assert_eq!(running.duration(), None);
     /// ```
     pub fn duration(&self) -> Option<Duration> {

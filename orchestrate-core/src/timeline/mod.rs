@@ -15,6 +15,7 @@
 //! # });
 //! ```
 
+mod attempt;
 mod chart;
 mod entry;
 mod recorder;
@@ -22,9 +23,12 @@ mod recorder;
 mod tracing;
 
 pub use chart::Chart;
-pub use entry::{Classify, Entry, Outcome};
+pub use entry::{Attempt, Classify, Entry, Outcome};
 pub use recorder::{Recorded, Timeline};
 
+#[allow(unused_imports)] // for the `#[retry]` loop, which records no attempt yet
+pub(crate) use attempt::AttemptMark;
+pub(crate) use attempt::{Attempted, attempt};
 pub(crate) use recorder::note_timeout;
 
 /// The timeline's clock: the core's, so a virtual clock in scope is seen.

@@ -21,7 +21,9 @@ use super::entry::{Classify, Entry, Outcome};
 /// of one group are summarized in the chart when there are many). A recorded
 /// future starts its entry at its first poll and ends it when it completes
 /// (ok or error, or *timed out* if an orchestrate timeout inside it fired) or
-/// is dropped (*cancelled*). Code that records nothing pays nothing.
+/// is dropped (*cancelled*). A [`retry`](crate::retry()) inside it records
+/// each of its attempts on the entry ([`Entry::attempts`]), and the chart
+/// draws them apart. Code that records nothing pays nothing.
 ///
 /// A `Timeline` is cheap to clone (clones share the record) and `Send + Sync`,
 /// so branches on other threads can record into it.
@@ -82,10 +84,10 @@ struct Inner {
     records: Mutex<Vec<Record>>,
 }
 
-struct Record {
-    entry: Entry,
-    /// An orchestrate timeout fired while this was being polled.
-    timed_out: bool,
+pub(super) struct Record {
+    pub(super) entry: Entry,
+    /// How many orchestrate timeouts fired while this was being polled.
+    pub(super) timeouts: usize,
 }
 
 impl Timeline {
@@ -203,7 +205,7 @@ impl Timeline {
         Chart::new(self.entries())
     }
 
-    fn records(&self) -> std::sync::MutexGuard<'_, Vec<Record>> {
+    pub(super) fn records(&self) -> std::sync::MutexGuard<'_, Vec<Record>> {
         // A panic while holding the lock cannot leave a record half-written.
         self.inner
             .records
@@ -211,7 +213,7 @@ impl Timeline {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn now(&self) -> Duration {
+    pub(super) fn now(&self) -> Duration {
         self.elapsed()
     }
 
@@ -227,8 +229,9 @@ impl Timeline {
                 start,
                 end: None,
                 outcome: Outcome::Running,
+                attempts: Vec::new(),
             },
-            timed_out: false,
+            timeouts: 0,
         });
         Started {
             index: records.len() - 1,
@@ -245,7 +248,7 @@ impl Timeline {
         record.entry.outcome = match succeeded {
             None => Outcome::Cancelled,
             Some(true) => Outcome::Ok,
-            Some(false) if record.timed_out => Outcome::TimedOut,
+            Some(false) if record.timeouts > 0 => Outcome::TimedOut,
             Some(false) => Outcome::Error,
         };
         #[cfg(feature = "tracing")]
@@ -281,9 +284,18 @@ thread_local! {
 pub(crate) fn note_timeout() {
     let _ = CURRENT.try_with(|current| {
         if let Some((timeline, index)) = &*current.borrow() {
-            timeline.records()[*index].timed_out = true;
+            timeline.records()[*index].timeouts += 1;
         }
     });
+}
+
+/// The entry being polled on this thread, if any: where a retry inside it
+/// records its attempts.
+pub(super) fn current() -> Option<(Timeline, usize)> {
+    CURRENT
+        .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten()
 }
 
 /// Where a recorded future's entry is.
