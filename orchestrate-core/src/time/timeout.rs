@@ -93,8 +93,7 @@ impl<F: Future> Timeout<F> {
     /// Replaces the limit of a `Timeout` that was never polled (a join's
     /// `timeout = …` option is evaluated after its branches are built).
     pub(crate) fn set_limit(&mut self, limit: Duration) {
-        debug_assert!(self.future.is_some() && matches!(self.timer, TimerState::Unarmed));
-        self.limit = Limit::After(limit);
+        self.expiry = Expiry::new(Limit::After(limit));
     }
 
     /// The inner future, while it has not finished or timed out.
