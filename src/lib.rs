@@ -15,11 +15,11 @@
 //! | `Promise.allSettled` | [`settled!(a, b, …)`](settled!) | [`settled(iter)`](settled()) |
 //! | `Promise.race` | [`race!(a, b, …)`](race!) | [`race(iter)`](race()) |
 //! | `Promise.any` (+ `AggregateError`) | [`first_ok!(a, b, …)`](first_ok!) | [`first_ok(iter)`](first_ok()) → [`AllFailed`] |
-//! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout) | |
+//! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout); a fallible future: [`fut.try_timeout(dur)`](TimeoutExt::try_timeout); each branch of a join: `parallel!(timeout = dur; a, b)` | |
 //! | bounded fan-out | | [`.limit(n)`](Parallel::limit) on `parallel` and `settled` |
 //! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
 //! | an `AbortSignal.timeout` passed down | [`Deadline::run`]: every timeout and retry inside gives up by the tighter limit | `Deadline::run` on each branch |
-//! | `jest.useFakeTimers()` | [`testing::VirtualClock`] (feature `test-util`) | |
+//! | `jest.useFakeTimers()` | `testing::VirtualClock` (feature `test-util`) | |
 //!
 //! The macros take any number of branches, evaluate to a future (you write
 //! `.await`), allocate nothing and let branches borrow locals; their expansion
@@ -115,7 +115,7 @@
 //! and the deadline. [`sleep`] waits on the same timer. The backend is
 //! futures-timer unless a [`timer::with_timer`] scope or
 //! [`timer::set_default_timer`] picks tokio's or async-io's; tests run on a
-//! [`testing::VirtualClock`] without waiting for real time.
+//! `testing::VirtualClock` (feature `test-util`) without waiting for real time.
 //!
 //! # Seeing what ran
 //!
