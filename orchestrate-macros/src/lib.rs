@@ -3,10 +3,14 @@
 //! through the facade's `parallel!`, `settled!`, `race!` and `first_ok!`, which
 //! pass it their own path so expansions work under a renamed dependency.
 //!
-//! Layout: `timeout/` and `retry/` (args → expand, over the shared `item.rs`)
-//! and `join/` (input → expand);
+//! Layout: `args.rs` (the argument layer every attribute parses through),
+//! `compose.rs` (how the attributes stack), `timeout/` and `retry/` (each its
+//! keys and how it wraps the code below it, over the shared `item.rs`), and
+//! `join/` (input → expand);
 //! every error is a `syn::Error` on the offending tokens, never a panic.
 
+mod args;
+mod compose;
 mod errors;
 mod item;
 mod join;
@@ -56,7 +60,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
-    timeout::attribute(args.into(), item.into()).into()
+    compose::attribute("timeout", args.into(), item.into()).into()
 }
 
 /// Retries an `async fn` that returns `Result`, in any runtime.
@@ -126,7 +130,7 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
-    retry::attribute(args.into(), item.into()).into()
+    compose::attribute("retry", args.into(), item.into()).into()
 }
 
 /// The engine of `orchestrate::parallel!`; call that instead.

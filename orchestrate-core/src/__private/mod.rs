@@ -5,10 +5,12 @@
 mod branch;
 mod checks;
 mod retry;
+mod timeout;
 
 pub use branch::Branch;
 pub use checks::*;
-pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet};
+pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
+pub use timeout::{FromElapsed, TimeoutResult, on_timeout, timed_out};
 
 pub use crate::{AllFailed, Backoff, sleep, timeout};
 pub use core::future::{Future, IntoFuture};

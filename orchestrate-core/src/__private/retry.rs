@@ -30,15 +30,17 @@ impl RetryLoop {
     /// After an attempt that failed with `failure` (`None`: it succeeded):
     /// `None` to return its output, or the wait before the next attempt.
     #[inline]
-    pub fn next<E, W, N>(
+    pub fn next<E, W, N, R>(
         &mut self,
         failure: Option<&E>,
         mut when: W,
         mut notify: N,
+        mut on_retry: R,
     ) -> Option<Duration>
     where
         W: FnMut(&E) -> bool,
         N: FnMut(&E, Duration),
+        R: FnMut(&E, Duration, u32),
     {
         let error = failure?;
         if !when(error) {
@@ -46,6 +48,7 @@ impl RetryLoop {
         }
         let delay = self.attempts.next_delay(|planned| planned)?;
         notify(error, delay);
+        on_retry(error, delay, self.attempts.attempt());
         Some(delay)
     }
 }
@@ -81,3 +84,7 @@ pub fn retry_any<E>(_: &E) -> bool {
 /// `notify = …` when not given.
 #[inline]
 pub fn retry_quiet<E>(_: &E, _: Duration) {}
+
+/// `on_retry = …` when not given.
+#[inline]
+pub fn retry_quiet_attempt<E>(_: &E, _: Duration, _: u32) {}

@@ -411,6 +411,8 @@ pub(crate) struct Attempts {
     delays: Delays,
     /// When the first attempt began (read only with `max_elapsed`).
     started: Option<Instant>,
+    /// Attempts begun so far: the 1-based number of the current one.
+    attempt: u32,
 }
 
 impl Attempts {
@@ -418,14 +420,21 @@ impl Attempts {
         Attempts {
             delays: Delays::new(policy),
             started: None,
+            attempt: 0,
         }
     }
 
     /// Called as each attempt begins.
     pub(crate) fn begin(&mut self) {
+        self.attempt = self.attempt.saturating_add(1);
         if self.started.is_none() && self.delays.policy.max_elapsed.is_some() {
             self.started = Some(timer::now());
         }
+    }
+
+    /// The 1-based number of the attempt begun last.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
     }
 
     /// After a failed attempt: the wait before the next one, `adjust`ed, or
