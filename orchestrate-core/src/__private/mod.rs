@@ -10,7 +10,7 @@ mod timeout;
 pub use branch::Branch;
 pub use checks::*;
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
-pub use timeout::{FromElapsed, TimeoutResult, on_timeout, timed_out};
+pub use timeout::{FromElapsed, TimeoutResult};
 
 pub use crate::{AllFailed, Backoff, sleep, timeout};
 pub use core::future::{Future, IntoFuture};

@@ -15,6 +15,27 @@ pub trait TimeoutResult {
     type Error;
     /// `Err(error)`.
     fn from_error(error: Self::Error) -> Self;
+
+    /// What a timed-out call returns: `Err(E::from(elapsed))`.
+    #[inline]
+    fn timed_out(elapsed: Elapsed) -> Self
+    where
+        Self: Sized,
+        Self::Error: FromElapsed,
+    {
+        Self::from_error(Self::Error::from_elapsed(elapsed))
+    }
+
+    /// What a timed-out call returns with `on_timeout = build`:
+    /// `Err(build(elapsed))`.
+    #[inline]
+    fn on_timeout<F>(build: F, elapsed: Elapsed) -> Self
+    where
+        Self: Sized,
+        F: FnOnce(Elapsed) -> Self::Error,
+    {
+        Self::from_error(build(elapsed))
+    }
 }
 
 impl<T, E> TimeoutResult for Result<T, E> {
@@ -47,25 +68,4 @@ impl<E: From<Elapsed>> FromElapsed for E {
     fn from_elapsed(elapsed: Elapsed) -> Self {
         E::from(elapsed)
     }
-}
-
-/// What a timed-out call returns: `Err(E::from(elapsed))`.
-#[inline]
-pub fn timed_out<R>(elapsed: Elapsed) -> R
-where
-    R: TimeoutResult,
-    R::Error: FromElapsed,
-{
-    R::from_error(R::Error::from_elapsed(elapsed))
-}
-
-/// What a timed-out call returns with `on_timeout = build`:
-/// `Err(build(elapsed))`.
-#[inline]
-pub fn on_timeout<R, F>(build: F, elapsed: Elapsed) -> R
-where
-    R: TimeoutResult,
-    F: FnOnce(Elapsed) -> R::Error,
-{
-    R::from_error(build(elapsed))
 }

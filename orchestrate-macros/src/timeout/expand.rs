@@ -17,14 +17,14 @@ pub(crate) fn wrap(args: &TimeoutArgs, cx: &Context<'_>, code: Code) -> Code {
     let output_type = &cx.output_type;
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
+    // A return type that is not a `Result` is reported on the return type.
+    let result = quote_spanned! {cx.output.span()=>
+        <#output_type as #krate::__private::TimeoutResult>
+    };
     let timed_out = if let Some(on_timeout) = &args.on_timeout {
-        quote_spanned! {on_timeout.span()=>
-            #krate::__private::on_timeout::<#output_type, _>(#on_timeout, #elapsed)
-        }
+        quote_spanned! {on_timeout.span()=> #result::on_timeout(#on_timeout, #elapsed)}
     } else {
-        quote_spanned! {cx.output.span()=>
-            #krate::__private::timed_out::<#output_type>(#elapsed)
-        }
+        quote_spanned! {cx.output.span()=> #result::timed_out(#elapsed)}
     };
     let future = code.future(cx.moving);
     Code::Value(quote! {
