@@ -450,3 +450,20 @@ fn backoff_shapes() {
             .all(|(j, d)| j <= d)
     );
 }
+
+#[test]
+fn consecutive_jitter_seeds_give_distinct_delays() {
+    // Clients seeded by their id must not retry in lockstep, not even in
+    // pairs (2k and 2k + 1 differ in one bit).
+    let first = |seed: u64| {
+        Backoff::constant(Duration::from_secs(1))
+            .jitter(1.0)
+            .jitter_seed(seed)
+            .delays()
+            .next()
+            .unwrap()
+    };
+    let delays: std::collections::HashSet<Duration> = (0..1000).map(first).collect();
+    assert_eq!(delays.len(), 1000);
+    assert_ne!(first(2), first(3));
+}

@@ -252,7 +252,9 @@ impl Backoff {
     }
 
     /// Seeds the jitter's random numbers, for delays that repeat from run to
-    /// run (in tests). Unseeded, each retry loop draws a fresh seed.
+    /// run (in tests), or that differ between clients seeded by their id:
+    /// the seed is mixed, so seeds that differ in one bit (2k and 2k + 1)
+    /// give unrelated delays. Unseeded, each retry loop draws a fresh seed.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -348,8 +350,7 @@ impl Delays {
             policy,
             retries: 0,
             fib: (1, 1),
-            // xorshift's state must not be zero.
-            rng: seed | 1,
+            rng: mix(seed),
         }
     }
 
@@ -380,6 +381,17 @@ impl Delays {
             }
         }
     }
+}
+
+/// splitmix64's finaliser: every bit of `seed` moves about half the bits of
+/// the state, so neighbouring seeds (ids) give unrelated delays. Never zero,
+/// which xorshift's state must not be.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    if z == 0 { 0x9E37_79B9_7F4A_7C15 } else { z }
 }
 
 impl Iterator for Delays {
