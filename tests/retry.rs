@@ -153,7 +153,52 @@ impl Client {
     }
 }
 
+/// `on_retry` gets the attempt number; a closure in the attribute may
+/// capture the fn's arguments (`log`). `notify` still takes two arguments.
+#[retry(
+    times = 4,
+    backoff = constant(ms = 100),
+    on_retry = |e: &ApiError, delay, attempt| log.lock().unwrap().push(format!("{attempt}: {e:?}, {delay:?}")),
+    notify = |_: &ApiError, _| *notified.lock().unwrap() += 1,
+)]
+async fn with_on_retry(
+    flaky: &Flaky,
+    log: &Mutex<Vec<String>>,
+    notified: &Mutex<u32>,
+) -> Result<u32, ApiError> {
+    flaky.call(2, ApiError::Busy).await
+}
+
 runtime_tests! {
+    async fn the_attribute_on_retry_gets_the_attempt_number() {
+        let clock = VirtualClock::auto();
+        let flaky = Flaky::default();
+        let log = Mutex::new(Vec::new());
+        let notified = Mutex::new(0);
+        assert_eq!(clock.run(with_on_retry(&flaky, &log, &notified)).await, Ok(3));
+        assert_eq!(*log.lock().unwrap(), ["1: Busy, 100ms", "2: Busy, 100ms"]);
+        assert_eq!(*notified.lock().unwrap(), 2);
+        assert_eq!(flaky.gaps(), [0, 100, 200].map(ms));
+    }
+
+    async fn retry_on_retry_gets_the_attempt_number_next_to_notify() {
+        let clock = VirtualClock::auto();
+        let flaky = Flaky::default();
+        let mut attempts = Vec::new();
+        let mut notified = Vec::new();
+        let policy = Backoff::exponential(ms(10)).attempts(4);
+        let out = clock
+            .run(
+                retry(policy, || flaky.call(10, ApiError::Busy))
+                    .notify(|_, delay| notified.push(delay))
+                    .on_retry(|_, delay, attempt| attempts.push((attempt, delay))),
+            )
+            .await;
+        assert_eq!(out, Err(ApiError::Busy));
+        assert_eq!(attempts, [(1, ms(10)), (2, ms(20)), (3, ms(40))]);
+        assert_eq!(notified, [ms(10), ms(20), ms(40)]);
+    }
+
     async fn the_attribute_retries_until_ok() {
         let clock = VirtualClock::auto();
         let flaky = Flaky::default();
@@ -351,7 +396,7 @@ runtime_tests! {
     async fn retry_is_a_named_send_future() {
         fn assert_send<T: Send>(_: &T) {}
         let flaky = Flaky::default();
-        let fut: Retry<_, _, _, _, _> = retry(Backoff::immediate(), move || flaky.call(0, ApiError::Busy));
+        let fut: Retry<_, _, _, _, _, _> = retry(Backoff::immediate(), move || flaky.call(0, ApiError::Busy));
         assert_send(&fut);
         assert_eq!(fut.await, Ok(1));
     }

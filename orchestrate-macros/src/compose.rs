@@ -24,13 +24,17 @@ use crate::retry::{self, RetryArgs};
 use crate::timeout::{self, TimeoutArgs};
 
 /// One of our attributes, parsed.
+#[allow(clippy::large_enum_variant)] // a few per macro call
 pub(crate) enum Layer {
     Timeout(TimeoutArgs),
     Retry(RetryArgs),
 }
 
+/// Parses an attribute's arguments.
+type ParseLayer = fn(TokenStream) -> syn::Result<Layer>;
+
 /// The names of our attributes, with their argument parsers.
-const ATTRIBUTES: &[(&str, fn(TokenStream) -> syn::Result<Layer>)] = &[
+const ATTRIBUTES: &[(&str, ParseLayer)] = &[
     ("timeout", |tokens| {
         timeout::args::parse(tokens).map(Layer::Timeout)
     }),
@@ -145,10 +149,7 @@ fn ours(path: &Path, name: &str, krate: Option<&Path>) -> bool {
 }
 
 /// Removes our attributes from `attrs`, in order, with their parsers.
-fn take_ours(
-    attrs: &mut Vec<Attribute>,
-    krate: Option<&Path>,
-) -> Vec<(fn(TokenStream) -> syn::Result<Layer>, Attribute)> {
+fn take_ours(attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Vec<(ParseLayer, Attribute)> {
     let mut taken = Vec::new();
     attrs.retain(|attr| {
         let found = ATTRIBUTES

@@ -82,6 +82,7 @@ pub(crate) struct RetryArgs {
 }
 
 /// How the `Backoff` is built.
+#[allow(clippy::large_enum_variant)] // one per macro call
 pub(crate) enum Policy {
     /// From `times`, `backoff` and `total_*`.
     Spec {

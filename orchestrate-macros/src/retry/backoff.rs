@@ -22,6 +22,7 @@ const KINDS: &[(&str, &str)] = &[
     ("fibonacci", "`ms`, `secs`, `max_ms`, `max_secs`, `jitter`"),
 ];
 
+#[allow(clippy::large_enum_variant)] // one per macro call
 pub(crate) enum BackoffSpec {
     Immediate,
     /// `constant`, `exponential` or `fibonacci`, as `kind`.
