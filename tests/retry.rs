@@ -169,7 +169,90 @@ async fn with_on_retry(
     flaky.call(2, ApiError::Busy).await
 }
 
+/// An overall limit on an always-failing fn: 500 ms for the whole call.
+#[timeout(ms = 500)]
+#[retry(times = 10, backoff = constant(ms = 200))]
+async fn limit_above_retry(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call(100, ApiError::Busy).await
+}
+
+/// The other order: 500 ms for each attempt, which fails at once.
+#[retry(times = 10, backoff = constant(ms = 200))]
+#[timeout(ms = 500)]
+async fn limit_below_retry(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call(100, ApiError::Busy).await
+}
+
+/// Runs `work` on `clock` alone, or inside a `Deadline` of `around`; returns
+/// its output (`Err(Elapsed)` only if that deadline fired) and when it ended.
+async fn under<T>(
+    clock: &VirtualClock,
+    around: Option<Duration>,
+    work: impl Future<Output = T>,
+) -> (Result<T, Elapsed>, Duration) {
+    let start = clock.now();
+    let out = match around {
+        None => Ok(clock.run(work).await),
+        Some(budget) => {
+            clock
+                .run(async { Deadline::after(budget).run(work).await })
+                .await
+        }
+    };
+    (out, clock.now() - start)
+}
+
+const POLICY_200MS: fn() -> Backoff = || Backoff::constant(ms(200)).attempts(10);
+
 runtime_tests! {
+    async fn a_looser_deadline_changes_nothing_under_an_overall_limit() {
+        let clock = VirtualClock::auto();
+        let timed_out = Err(ApiError::TimedOut(Elapsed::new(ms(500))));
+        for around in [None, Some(Duration::from_secs(10))] {
+            let flaky = Flaky::default();
+            let out = under(&clock, around, limit_above_retry(&flaky)).await;
+            assert_eq!(out, (Ok(timed_out.clone()), ms(500)), "around {around:?}");
+            assert_eq!(flaky.gaps(), [0, 200, 400].map(ms));
+        }
+        // A tighter deadline stops the retries that would outlast it, as it
+        // does without the limit: the last error at 200 ms.
+        let flaky = Flaky::default();
+        let out = under(&clock, Some(ms(300)), limit_above_retry(&flaky)).await;
+        assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(200)));
+    }
+
+    async fn a_looser_deadline_changes_nothing_under_a_limit_per_attempt() {
+        let clock = VirtualClock::auto();
+        for around in [None, Some(Duration::from_secs(10))] {
+            let flaky = Flaky::default();
+            let out = under(&clock, around, limit_below_retry(&flaky)).await;
+            assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(1800)), "around {around:?}");
+            assert_eq!(flaky.calls(), 10);
+        }
+        let flaky = Flaky::default();
+        let out = under(&clock, Some(ms(900)), limit_below_retry(&flaky)).await;
+        assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(800)));
+    }
+
+    async fn the_function_forms_under_looser_and_tighter_deadlines() {
+        let clock = VirtualClock::auto();
+        // A limit per attempt: `retry` of `timeout`.
+        for (around, ended) in [(None, 1800), (Some(Duration::from_secs(10)), 1800), (Some(ms(900)), 800)] {
+            let flaky = Flaky::default();
+            let per_attempt = retry(POLICY_200MS(), || async {
+                timeout(ms(500), flaky.call(100, ApiError::Busy)).await?
+            });
+            let out = under(&clock, around, per_attempt).await;
+            assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(ended)), "around {around:?}");
+        }
+        // An overall limit alone, and under a tighter deadline.
+        let flaky = Flaky::default();
+        let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
+        assert_eq!(under(&clock, None, overall).await, (Ok(Err(Elapsed::new(ms(500)))), ms(500)));
+        let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
+        assert_eq!(under(&clock, Some(ms(300)), overall).await, (Ok(Ok(Err(ApiError::Busy))), ms(200)));
+    }
+
     async fn the_attribute_on_retry_gets_the_attempt_number() {
         let clock = VirtualClock::auto();
         let flaky = Flaky::default();

@@ -139,7 +139,11 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   an attempt that runs out fails with `E::from(elapsed)` and is retried
 ///   like any other error (unless `when` says otherwise).
 /// - `#[timeout(…)]` above `#[retry(…)]`: the limit covers the whole call,
-///   every attempt and wait included.
+///   every attempt and wait included. When it runs out the call returns
+///   `Err(E::from(elapsed))` at that instant: retries are cut short early
+///   only by a deadline around the call (`Deadline::run`), never by this
+///   limit, so a looser deadline around it changes neither the error nor
+///   the timing.
 ///
 /// ```
 /// use std::time::Duration;

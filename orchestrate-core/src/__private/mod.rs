@@ -12,7 +12,7 @@ pub use checks::*;
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};
 
-pub use crate::{AllFailed, Backoff, sleep, timeout};
+pub use crate::{AllFailed, Backoff, Deadline, sleep, timeout};
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;
 pub use core::option::Option::{self, None, Some};

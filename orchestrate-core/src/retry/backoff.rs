@@ -425,6 +425,9 @@ pub(crate) struct Attempts {
     started: Option<Instant>,
     /// Attempts begun so far: the 1-based number of the current one.
     attempt: u32,
+    /// The deadline that stops retries early: the one in scope at each
+    /// check (`None`), or one read by the caller (`Some`).
+    deadline: Option<Option<Deadline>>,
 }
 
 impl Attempts {
@@ -433,7 +436,18 @@ impl Attempts {
             delays: Delays::new(policy),
             started: None,
             attempt: 0,
+            deadline: None,
         }
+    }
+
+    /// Stops retries early by `deadline` (`None`: by no deadline) instead of
+    /// the deadline in scope at each check: for a loop under a limit of its
+    /// own (`#[timeout]` above `#[retry]`), which is in scope too, but whose
+    /// expiry is the call's outcome and must not be pre-empted, whether or
+    /// not an unrelated deadline is around.
+    pub(crate) fn under(mut self, deadline: Option<Deadline>) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// Called as each attempt begins.
@@ -463,7 +477,8 @@ impl Attempts {
                 return None;
             }
         }
-        if let Some(deadline) = Deadline::current() {
+        let deadline = self.deadline.unwrap_or_else(Deadline::current);
+        if let Some(deadline) = deadline {
             if deadline.remaining() < delay || deadline.is_expired() {
                 return None;
             }
