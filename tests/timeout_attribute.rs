@@ -51,7 +51,36 @@ async fn overall() -> Result<(), Failure> {
     Err(Failure::Busy)
 }
 
+extern crate orchestrate as orch;
+
+#[derive(Debug, PartialEq)]
+struct Slow(Duration);
+
+impl From<Elapsed> for Slow {
+    fn from(elapsed: Elapsed) -> Self {
+        Slow(elapsed.duration())
+    }
+}
+
+/// Stacked under a renamed path: `orch::retry` is recognised as ours through
+/// `crate = "orch"`, so the limit covers the whole retried call.
+#[orch::timeout(ms = 250, crate = "orch")]
+#[orch::retry(times = 10, backoff = constant(ms = 100), crate = "orch")]
+async fn renamed_stack(wait: Duration) -> Result<(), Slow> {
+    sleep(wait).await;
+    Err(Slow(Duration::ZERO))
+}
+
 runtime_tests! {
+    async fn attributes_under_a_renamed_path_stack_as_written() {
+        let clock = VirtualClock::auto();
+        let start = clock.now();
+        // Attempts of 60 ms with 100 ms between them; the 250 ms limit falls
+        // in the third attempt: the whole call, not each attempt, is limited.
+        assert_eq!(clock.run(renamed_stack(ms(60))).await, Err(Slow(ms(250))));
+        assert_eq!(clock.now() - start, ms(250));
+    }
+
     async fn on_timeout_builds_the_error_from_a_closure() {
         let clock = VirtualClock::auto();
         assert_eq!(clock.run(closure_form(ms(299))).await, Ok("done"));
