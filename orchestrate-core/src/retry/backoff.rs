@@ -425,9 +425,17 @@ pub(crate) struct Attempts {
     started: Option<Instant>,
     /// Attempts begun so far: the 1-based number of the current one.
     attempt: u32,
-    /// The deadline that stops retries early: the one in scope at each
-    /// check (`None`), or one read by the caller (`Some`).
-    deadline: Option<Option<Deadline>>,
+    /// The deadline that stops retries early.
+    deadline: StopBy,
+}
+
+/// Which deadline stops retries early.
+#[derive(Debug, Clone, Copy)]
+enum StopBy {
+    /// The one in scope at each check.
+    InScope,
+    /// One the caller read (`None`: no deadline).
+    Given(Option<Deadline>),
 }
 
 impl Attempts {
@@ -436,7 +444,7 @@ impl Attempts {
             delays: Delays::new(policy),
             started: None,
             attempt: 0,
-            deadline: None,
+            deadline: StopBy::InScope,
         }
     }
 
@@ -446,7 +454,7 @@ impl Attempts {
     /// expiry is the call's outcome and must not be pre-empted, whether or
     /// not an unrelated deadline is around.
     pub(crate) fn under(mut self, deadline: Option<Deadline>) -> Self {
-        self.deadline = Some(deadline);
+        self.deadline = StopBy::Given(deadline);
         self
     }
 
@@ -477,7 +485,10 @@ impl Attempts {
                 return None;
             }
         }
-        let deadline = self.deadline.unwrap_or_else(Deadline::current);
+        let deadline = match self.deadline {
+            StopBy::InScope => Deadline::current(),
+            StopBy::Given(deadline) => deadline,
+        };
         if let Some(deadline) = deadline {
             if deadline.remaining() < delay || deadline.is_expired() {
                 return None;
