@@ -113,21 +113,56 @@ pub(crate) fn attribute(name: &'static str, args: TokenStream, item: TokenStream
         |parse| parse(args),
     );
     let parsed = FnItem::parse(name, item.clone());
+    let mut fallback = item;
     let expanded = match (first, parsed) {
         (Ok(first), Ok(mut parsed)) => {
             let mut errors = Errors::default();
             let mut layers = vec![first];
-            for (parse, attr) in take_ours(&mut parsed.attrs, layers[0].krate_path()) {
+            let taken = take_ours(&mut parsed.attrs, layers[0].krate_path());
+            let uses = uses(&taken);
+            if !taken.is_empty() {
+                // On error, the item without the attributes reported here,
+                // so that none of them reports its errors a second time.
+                fallback = without_ours(&parsed, &uses);
+            }
+            for (parse, attr) in taken {
                 match parse(arguments(&attr)) {
                     Ok(layer) => layers.push(layer),
                     Err(error) => errors.push(error),
                 }
             }
-            errors.finish().and_then(|()| expand(&layers, &parsed))
+            errors
+                .finish()
+                .and_then(|()| expand(&layers, &parsed, &uses))
         }
         (first, parsed) => Err(errors::both(first, parsed)),
     };
-    errors::or_item(expanded, item)
+    errors::or_item(expanded, fallback)
+}
+
+/// `use path as _;` for each attribute taken off the item: it is expanded
+/// here, not invoked, and the import that brought its name in is still used.
+fn uses(taken: &[(ParseLayer, Attribute)]) -> TokenStream {
+    let paths = taken.iter().map(|(_, attr)| attr.path());
+    quote!(#(#[allow(unused_imports)] use #paths as _;)*)
+}
+
+/// The item as written, but for the attributes of ours taken off it.
+fn without_ours(item: &FnItem, uses: &TokenStream) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = item;
+    let inner_attrs = &body.inner_attrs;
+    let stmts = &body.stmts;
+    let mut block = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote!(#(#inner_attrs)* #uses #stmts),
+    );
+    block.set_span(body.brace.span.join());
+    quote!(#(#attrs)* #vis #sig #block)
 }
 
 /// Whether `path` names our attribute `name`: `name` itself (as imported),
@@ -178,7 +213,7 @@ fn arguments(attr: &Attribute) -> TokenStream {
 }
 
 /// The fn with its body under `layers`, the outermost first.
-fn expand(layers: &[Layer], item: &FnItem) -> syn::Result<TokenStream> {
+fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<TokenStream> {
     let outer = layers[0].name();
     let shape = item.shape(outer)?;
     if let Shape::BoxedFuture = shape {
@@ -268,6 +303,7 @@ fn expand(layers: &[Layer], item: &FnItem) -> syn::Result<TokenStream> {
         #(#attrs)*
         #vis #sig {
             #(#inner_attrs)*
+            #uses
             #new_body
         }
     })
