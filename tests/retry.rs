@@ -153,7 +153,135 @@ impl Client {
     }
 }
 
+/// `on_retry` gets the attempt number; a closure in the attribute may
+/// capture the fn's arguments (`log`). `notify` still takes two arguments.
+#[retry(
+    times = 4,
+    backoff = constant(ms = 100),
+    on_retry = |e: &ApiError, delay, attempt| log.lock().unwrap().push(format!("{attempt}: {e:?}, {delay:?}")),
+    notify = |_: &ApiError, _| *notified.lock().unwrap() += 1,
+)]
+async fn with_on_retry(
+    flaky: &Flaky,
+    log: &Mutex<Vec<String>>,
+    notified: &Mutex<u32>,
+) -> Result<u32, ApiError> {
+    flaky.call(2, ApiError::Busy).await
+}
+
+/// An overall limit on an always-failing fn: 500 ms for the whole call.
+#[timeout(ms = 500)]
+#[retry(times = 10, backoff = constant(ms = 200))]
+async fn limit_above_retry(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call(100, ApiError::Busy).await
+}
+
+/// The other order: 500 ms for each attempt, which fails at once.
+#[retry(times = 10, backoff = constant(ms = 200))]
+#[timeout(ms = 500)]
+async fn limit_below_retry(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call(100, ApiError::Busy).await
+}
+
+/// Runs `work` on `clock` alone, or inside a `Deadline` of `around`; returns
+/// its output (`Err(Elapsed)` only if that deadline fired) and when it ended.
+async fn under<T>(
+    clock: &VirtualClock,
+    around: Option<Duration>,
+    work: impl Future<Output = T>,
+) -> (Result<T, Elapsed>, Duration) {
+    let start = clock.now();
+    let out = match around {
+        None => Ok(clock.run(work).await),
+        Some(budget) => {
+            clock
+                .run(async { Deadline::after(budget).run(work).await })
+                .await
+        }
+    };
+    (out, clock.now() - start)
+}
+
+const POLICY_200MS: fn() -> Backoff = || Backoff::constant(ms(200)).attempts(10);
+
 runtime_tests! {
+    async fn a_looser_deadline_changes_nothing_under_an_overall_limit() {
+        let clock = VirtualClock::auto();
+        let timed_out = Err(ApiError::TimedOut(Elapsed::new(ms(500))));
+        for around in [None, Some(Duration::from_secs(10))] {
+            let flaky = Flaky::default();
+            let out = under(&clock, around, limit_above_retry(&flaky)).await;
+            assert_eq!(out, (Ok(timed_out.clone()), ms(500)), "around {around:?}");
+            assert_eq!(flaky.gaps(), [0, 200, 400].map(ms));
+        }
+        // A tighter deadline stops the retries that would outlast it, as it
+        // does without the limit: the last error at 200 ms.
+        let flaky = Flaky::default();
+        let out = under(&clock, Some(ms(300)), limit_above_retry(&flaky)).await;
+        assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(200)));
+    }
+
+    async fn a_looser_deadline_changes_nothing_under_a_limit_per_attempt() {
+        let clock = VirtualClock::auto();
+        for around in [None, Some(Duration::from_secs(10))] {
+            let flaky = Flaky::default();
+            let out = under(&clock, around, limit_below_retry(&flaky)).await;
+            assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(1800)), "around {around:?}");
+            assert_eq!(flaky.calls(), 10);
+        }
+        let flaky = Flaky::default();
+        let out = under(&clock, Some(ms(900)), limit_below_retry(&flaky)).await;
+        assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(800)));
+    }
+
+    async fn the_function_forms_under_looser_and_tighter_deadlines() {
+        let clock = VirtualClock::auto();
+        // A limit per attempt: `retry` of `timeout`.
+        for (around, ended) in [(None, 1800), (Some(Duration::from_secs(10)), 1800), (Some(ms(900)), 800)] {
+            let flaky = Flaky::default();
+            let per_attempt = retry(POLICY_200MS(), || async {
+                timeout(ms(500), flaky.call(100, ApiError::Busy)).await?
+            });
+            let out = under(&clock, around, per_attempt).await;
+            assert_eq!(out, (Ok(Err(ApiError::Busy)), ms(ended)), "around {around:?}");
+        }
+        // An overall limit alone, and under a tighter deadline.
+        let flaky = Flaky::default();
+        let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
+        assert_eq!(under(&clock, None, overall).await, (Ok(Err(Elapsed::new(ms(500)))), ms(500)));
+        let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
+        assert_eq!(under(&clock, Some(ms(300)), overall).await, (Ok(Ok(Err(ApiError::Busy))), ms(200)));
+    }
+
+    async fn the_attribute_on_retry_gets_the_attempt_number() {
+        let clock = VirtualClock::auto();
+        let flaky = Flaky::default();
+        let log = Mutex::new(Vec::new());
+        let notified = Mutex::new(0);
+        assert_eq!(clock.run(with_on_retry(&flaky, &log, &notified)).await, Ok(3));
+        assert_eq!(*log.lock().unwrap(), ["1: Busy, 100ms", "2: Busy, 100ms"]);
+        assert_eq!(*notified.lock().unwrap(), 2);
+        assert_eq!(flaky.gaps(), [0, 100, 200].map(ms));
+    }
+
+    async fn retry_on_retry_gets_the_attempt_number_next_to_notify() {
+        let clock = VirtualClock::auto();
+        let flaky = Flaky::default();
+        let mut attempts = Vec::new();
+        let mut notified = Vec::new();
+        let policy = Backoff::exponential(ms(10)).attempts(4);
+        let out = clock
+            .run(
+                retry(policy, || flaky.call(10, ApiError::Busy))
+                    .notify(|_, delay| notified.push(delay))
+                    .on_retry(|_, delay, attempt| attempts.push((attempt, delay))),
+            )
+            .await;
+        assert_eq!(out, Err(ApiError::Busy));
+        assert_eq!(attempts, [(1, ms(10)), (2, ms(20)), (3, ms(40))]);
+        assert_eq!(notified, [ms(10), ms(20), ms(40)]);
+    }
+
     async fn the_attribute_retries_until_ok() {
         let clock = VirtualClock::auto();
         let flaky = Flaky::default();
@@ -351,7 +479,7 @@ runtime_tests! {
     async fn retry_is_a_named_send_future() {
         fn assert_send<T: Send>(_: &T) {}
         let flaky = Flaky::default();
-        let fut: Retry<_, _, _, _, _> = retry(Backoff::immediate(), move || flaky.call(0, ApiError::Busy));
+        let fut: Retry<_, _, _, _, _, _> = retry(Backoff::immediate(), move || flaky.call(0, ApiError::Busy));
         assert_send(&fut);
         assert_eq!(fut.await, Ok(1));
     }
@@ -449,4 +577,21 @@ fn backoff_shapes() {
             .zip(Backoff::exponential(ms(100)).delays())
             .all(|(j, d)| j <= d)
     );
+}
+
+#[test]
+fn consecutive_jitter_seeds_give_distinct_delays() {
+    // Clients seeded by their id must not retry in lockstep, not even in
+    // pairs (2k and 2k + 1 differ in one bit).
+    let first = |seed: u64| {
+        Backoff::constant(Duration::from_secs(1))
+            .jitter(1.0)
+            .jitter_seed(seed)
+            .delays()
+            .next()
+            .unwrap()
+    };
+    let delays: std::collections::HashSet<Duration> = (0..1000).map(first).collect();
+    assert_eq!(delays.len(), 1000);
+    assert_ne!(first(2), first(3));
 }

@@ -3,10 +3,14 @@
 //! through the facade's `parallel!`, `settled!`, `race!` and `first_ok!`, which
 //! pass it their own path so expansions work under a renamed dependency.
 //!
-//! Layout: `timeout/` and `retry/` (args → expand, over the shared `item.rs`)
-//! and `join/` (input → expand);
+//! Layout: `args.rs` (the argument layer every attribute parses through),
+//! `compose.rs` (how the attributes stack), `timeout/` and `retry/` (each its
+//! keys and how it wraps the code below it, over the shared `item.rs`), and
+//! `join/` (input → expand);
 //! every error is a `syn::Error` on the offending tokens, never a panic.
 
+mod args;
+mod compose;
 mod errors;
 mod item;
 mod join;
@@ -27,8 +31,46 @@ use proc_macro::TokenStream;
 ///
 /// It works on free fns, methods with any receiver, generic fns, `async fn` in
 /// trait impls and trait default bodies, and on methods rewritten by
-/// `#[async_trait]`. Options: `crate = "orch"` when the `orchestrate`
-/// dependency is renamed in Cargo.toml.
+/// `#[async_trait]`.
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `ms = 2000` / `secs = 2` | the limit: a positive literal or the name of a `u64` constant (required) |
+/// | `on_timeout = build` | builds the error of a timed-out call: `Err(build(elapsed))` instead of `Err(E::from(elapsed))`; a closure or a `fn(Elapsed) -> E` |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency |
+///
+/// `on_timeout` is for an error type that cannot have `From<Elapsed>`: one
+/// of another crate (the orphan rule), like `reqwest::Error` or
+/// `std::fmt::Error`. The other way out is an error enum of your own that
+/// wraps it next to the `Elapsed`.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{timeout, Elapsed};
+///
+/// fn io_timeout(elapsed: Elapsed) -> std::io::Error {
+///     std::io::Error::new(std::io::ErrorKind::Other, format!("render: {elapsed}"))
+/// }
+///
+/// #[timeout(ms = 10, on_timeout = |_| std::fmt::Error)]
+/// async fn render(wait_ms: u64) -> Result<String, std::fmt::Error> {
+///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
+///     Ok("page".to_string())
+/// }
+///
+/// #[timeout(ms = 10, on_timeout = io_timeout)]
+/// async fn read(wait_ms: u64) -> std::io::Result<u32> {
+///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
+///     Ok(1)
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(render(60_000).await, Err(std::fmt::Error));
+/// assert_eq!(read(60_000).await.unwrap_err().to_string(), "render: timed out after 10ms");
+/// # });
+/// ```
+///
+/// The basic form:
 ///
 /// ```
 /// use orchestrate::{timeout, Elapsed};
@@ -56,7 +98,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
-    timeout::attribute(args.into(), item.into()).into()
+    compose::attribute("timeout", args.into(), item.into()).into()
 }
 
 /// Retries an `async fn` that returns `Result`, in any runtime.
@@ -78,11 +120,14 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `total_ms = N` / `total_secs = N` | no retry starts after this much time since the first attempt | no limit |
 /// | `when = is_transient` | which errors are retried: a `fn(&E) -> bool` or a closure | every error |
 /// | `notify = log_retry` | called as `notify(&error, delay)` on each failed attempt that is retried | nothing |
+/// | `on_retry = \|e, delay, attempt\| …` | the same, with `attempt: u32`, the 1-based number of the attempt that failed | nothing |
 /// | `policy = expr` | any [`orchestrate::Backoff`](https://docs.rs/orchestrate/latest/orchestrate/struct.Backoff.html) instead of `times`/`backoff`/`total_*` | |
 /// | `crate = "orch"` | the path of a renamed `orchestrate` dependency | `::orchestrate` |
 ///
 /// Durations take `ms` or `secs`; `jitter` is the fraction of each delay left
-/// to chance, from 0.0 to 1.0. A deadline in scope
+/// to chance, from 0.0 to 1.0. A closure given to `when`, `notify` or
+/// `on_retry` may capture the fn's arguments (and `self`): it runs between
+/// attempts, when no attempt borrows them. A deadline in scope
 /// ([`Deadline::run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Deadline.html#method.run))
 /// stops retries that would outlast it.
 ///
@@ -94,7 +139,11 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   an attempt that runs out fails with `E::from(elapsed)` and is retried
 ///   like any other error (unless `when` says otherwise).
 /// - `#[timeout(…)]` above `#[retry(…)]`: the limit covers the whole call,
-///   every attempt and wait included.
+///   every attempt and wait included. When it runs out the call returns
+///   `Err(E::from(elapsed))` at that instant: retries are cut short early
+///   only by a deadline around the call (`Deadline::run`), never by this
+///   limit, so a looser deadline around it changes neither the error nor
+///   the timing.
 ///
 /// ```
 /// use std::time::Duration;
@@ -124,9 +173,28 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(client.fetch().await, Ok(3));
 /// # });
 /// ```
+///
+/// The hooks, capturing an argument:
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::retry;
+///
+/// #[retry(times = 3, backoff = constant(ms = 1),
+///         on_retry = |e: &String, delay, attempt| log.push(format!("attempt {attempt}: {e}, next in {delay:?}")))]
+/// async fn flaky(log: &mut Vec<String>) -> Result<(), String> {
+///     Err("busy".to_string())
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut log = Vec::new();
+/// assert!(flaky(&mut log).await.is_err());
+/// assert_eq!(log, ["attempt 1: busy, next in 1ms", "attempt 2: busy, next in 1ms"]);
+/// # });
+/// ```
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
-    retry::attribute(args.into(), item.into()).into()
+    compose::attribute("retry", args.into(), item.into()).into()
 }
 
 /// The engine of `orchestrate::parallel!`; call that instead.

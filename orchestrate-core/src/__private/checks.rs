@@ -12,7 +12,6 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::Branch;
-use crate::Elapsed;
 
 /// A zero-sized stand-in for a value of type `T`, used only to name `T`.
 pub type Witness<T> = PhantomData<fn() -> T>;
@@ -238,24 +237,5 @@ impl<T> SameOk<T, T> for Is<T> {
     #[inline]
     fn same(value: T) -> T {
         value
-    }
-}
-
-/// The return type of a `#[timeout]` fn: a `Result` whose error can hold an
-/// [`Elapsed`].
-#[diagnostic::on_unimplemented(
-    message = "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<Elapsed>`, not `{Self}`",
-    label = "a timed-out call must return `Err`, so this must be `Result<T, E>` with `E: From<orchestrate::Elapsed>`",
-    note = "for example `-> Result<User, ApiError>` with `impl From<orchestrate::Elapsed> for ApiError`, or `-> std::io::Result<T>`"
-)]
-pub trait TimeoutOutput {
-    /// The value a timed-out call returns.
-    fn timed_out(elapsed: Elapsed) -> Self;
-}
-
-impl<T, E: From<Elapsed>> TimeoutOutput for Result<T, E> {
-    #[inline]
-    fn timed_out(elapsed: Elapsed) -> Self {
-        Err(E::from(elapsed))
     }
 }

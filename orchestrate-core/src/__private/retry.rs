@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::Backoff;
 use crate::retry::Attempts;
+use crate::{Backoff, Deadline};
 
 /// The state of one call's retry loop.
 #[derive(Debug)]
@@ -21,6 +21,16 @@ impl RetryLoop {
         }
     }
 
+    /// A loop under `policy` that stops retries early by `ambient`, the
+    /// deadline in scope outside the loop's own overall limit (read before
+    /// that limit is entered), not by that limit.
+    #[inline]
+    pub fn under(policy: Backoff, ambient: Option<Deadline>) -> Self {
+        RetryLoop {
+            attempts: Attempts::new(policy).under(ambient),
+        }
+    }
+
     /// Called as each attempt begins.
     #[inline]
     pub fn begin(&mut self) {
@@ -30,15 +40,17 @@ impl RetryLoop {
     /// After an attempt that failed with `failure` (`None`: it succeeded):
     /// `None` to return its output, or the wait before the next attempt.
     #[inline]
-    pub fn next<E, W, N>(
+    pub fn next<E, W, N, R>(
         &mut self,
         failure: Option<&E>,
         mut when: W,
         mut notify: N,
+        mut on_retry: R,
     ) -> Option<Duration>
     where
         W: FnMut(&E) -> bool,
         N: FnMut(&E, Duration),
+        R: FnMut(&E, Duration, u32),
     {
         let error = failure?;
         if !when(error) {
@@ -46,6 +58,7 @@ impl RetryLoop {
         }
         let delay = self.attempts.next_delay(|planned| planned)?;
         notify(error, delay);
+        on_retry(error, delay, self.attempts.attempt());
         Some(delay)
     }
 }
@@ -81,3 +94,7 @@ pub fn retry_any<E>(_: &E) -> bool {
 /// `notify = …` when not given.
 #[inline]
 pub fn retry_quiet<E>(_: &E, _: Duration) {}
+
+/// `on_retry = …` when not given.
+#[inline]
+pub fn retry_quiet_attempt<E>(_: &E, _: Duration, _: u32) {}

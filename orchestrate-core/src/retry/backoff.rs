@@ -252,7 +252,9 @@ impl Backoff {
     }
 
     /// Seeds the jitter's random numbers, for delays that repeat from run to
-    /// run (in tests). Unseeded, each retry loop draws a fresh seed.
+    /// run (in tests), or that differ between clients seeded by their id:
+    /// the seed is mixed, so seeds that differ in one bit (2k and 2k + 1)
+    /// give unrelated delays. Unseeded, each retry loop draws a fresh seed.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -348,8 +350,7 @@ impl Delays {
             policy,
             retries: 0,
             fib: (1, 1),
-            // xorshift's state must not be zero.
-            rng: seed | 1,
+            rng: mix(seed),
         }
     }
 
@@ -382,6 +383,17 @@ impl Delays {
     }
 }
 
+/// splitmix64's finaliser: every bit of `seed` moves about half the bits of
+/// the state, so neighbouring seeds (ids) give unrelated delays. Never zero,
+/// which xorshift's state must not be.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    if z == 0 { 0x9E37_79B9_7F4A_7C15 } else { z }
+}
+
 impl Iterator for Delays {
     type Item = Duration;
 
@@ -411,6 +423,19 @@ pub(crate) struct Attempts {
     delays: Delays,
     /// When the first attempt began (read only with `max_elapsed`).
     started: Option<Instant>,
+    /// Attempts begun so far: the 1-based number of the current one.
+    attempt: u32,
+    /// The deadline that stops retries early.
+    deadline: StopBy,
+}
+
+/// Which deadline stops retries early.
+#[derive(Debug, Clone, Copy)]
+enum StopBy {
+    /// The one in scope at each check.
+    InScope,
+    /// One the caller read (`None`: no deadline).
+    Given(Option<Deadline>),
 }
 
 impl Attempts {
@@ -418,14 +443,32 @@ impl Attempts {
         Attempts {
             delays: Delays::new(policy),
             started: None,
+            attempt: 0,
+            deadline: StopBy::InScope,
         }
+    }
+
+    /// Stops retries early by `deadline` (`None`: by no deadline) instead of
+    /// the deadline in scope at each check: for a loop under a limit of its
+    /// own (`#[timeout]` above `#[retry]`), which is in scope too, but whose
+    /// expiry is the call's outcome and must not be pre-empted, whether or
+    /// not an unrelated deadline is around.
+    pub(crate) fn under(mut self, deadline: Option<Deadline>) -> Self {
+        self.deadline = StopBy::Given(deadline);
+        self
     }
 
     /// Called as each attempt begins.
     pub(crate) fn begin(&mut self) {
+        self.attempt = self.attempt.saturating_add(1);
         if self.started.is_none() && self.delays.policy.max_elapsed.is_some() {
             self.started = Some(timer::now());
         }
+    }
+
+    /// The 1-based number of the attempt begun last.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
     }
 
     /// After a failed attempt: the wait before the next one, `adjust`ed, or
@@ -442,7 +485,11 @@ impl Attempts {
                 return None;
             }
         }
-        if let Some(deadline) = Deadline::current() {
+        let deadline = match self.deadline {
+            StopBy::InScope => Deadline::current(),
+            StopBy::Given(deadline) => deadline,
+        };
+        if let Some(deadline) = deadline {
             if deadline.remaining() < delay || deadline.is_expired() {
                 return None;
             }

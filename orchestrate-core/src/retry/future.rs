@@ -22,6 +22,8 @@ use crate::{Sleep, sleep};
 ///   unless set);
 /// - [`.notify(|err, delay| …)`](Retry::notify): called on each failed
 ///   attempt that will be retried, before the wait (to log it);
+/// - [`.on_retry(|err, delay, attempt| …)`](Retry::on_retry): the same, with
+///   the 1-based number of the attempt that failed;
 /// - [`.adjust(|err, delay| …)`](Retry::adjust): changes a planned wait,
 ///   e.g. to honour a `Retry-After` the server sent.
 ///
@@ -64,7 +66,14 @@ use crate::{Sleep, sleep};
 pub fn retry<Op, I, T, E>(
     policy: Backoff,
     operation: Op,
-) -> Retry<Op, I::IntoFuture, fn(&E) -> bool, fn(&E, Duration), fn(&E, Duration) -> Duration>
+) -> Retry<
+    Op,
+    I::IntoFuture,
+    fn(&E) -> bool,
+    fn(&E, Duration),
+    fn(&E, Duration) -> Duration,
+    fn(&E, Duration, u32),
+>
 where
     Op: FnMut() -> I,
     I: IntoFuture<Output = Result<T, E>>,
@@ -75,6 +84,7 @@ where
         when: |_| true,
         notify: |_, _| {},
         adjust: |_, delay| delay,
+        hook: |_, _, _| {},
         attempt: None,
         wait: None,
         done: false,
@@ -96,12 +106,14 @@ pin_project! {
     /// # });
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct Retry<Op, Fut, W, N, A> {
+    pub struct Retry<Op, Fut, W, N, A, R> {
         operation: Op,
         attempts: Attempts,
         when: W,
         notify: N,
         adjust: A,
+        // `.on_retry(…)`'s hook.
+        hook: R,
         #[pin]
         attempt: Option<crate::timeline::Attempted<Fut>>,
         // Pinned: a `Sleep` is `!Unpin`.
@@ -111,7 +123,7 @@ pin_project! {
     }
 }
 
-impl<Op, I, Fut, T, E, W, N, A> Retry<Op, Fut, W, N, A>
+impl<Op, I, Fut, T, E, W, N, A, R> Retry<Op, Fut, W, N, A, R>
 where
     Op: FnMut() -> I,
     I: IntoFuture<IntoFuture = Fut>,
@@ -136,7 +148,7 @@ where
     /// assert_eq!(calls, 1, "not retried");
     /// # });
     /// ```
-    pub fn when<W2>(self, retryable: W2) -> Retry<Op, Fut, W2, N, A>
+    pub fn when<W2>(self, retryable: W2) -> Retry<Op, Fut, W2, N, A, R>
     where
         W2: FnMut(&E) -> bool,
     {
@@ -146,6 +158,7 @@ where
             when: retryable,
             notify: self.notify,
             adjust: self.adjust,
+            hook: self.hook,
             attempt: self.attempt,
             wait: self.wait,
             done: self.done,
@@ -168,7 +181,7 @@ where
     /// assert_eq!(log, ["down, retrying in 1ms", "down, retrying in 1ms"]);
     /// # });
     /// ```
-    pub fn notify<N2>(self, hook: N2) -> Retry<Op, Fut, W, N2, A>
+    pub fn notify<N2>(self, hook: N2) -> Retry<Op, Fut, W, N2, A, R>
     where
         N2: FnMut(&E, Duration),
     {
@@ -178,6 +191,43 @@ where
             when: self.when,
             notify: hook,
             adjust: self.adjust,
+            hook: self.hook,
+            attempt: self.attempt,
+            wait: self.wait,
+            done: self.done,
+        }
+    }
+
+    /// Calls `hook(&error, delay, attempt)` on each failed attempt that will
+    /// be retried after `delay`, before the wait; `attempt` is the 1-based
+    /// number of the attempt that just failed (`1` for the first call). Like
+    /// [`notify`](Retry::notify), which it does not replace: both may be set.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{retry, Backoff};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut log = Vec::new();
+    /// let policy = Backoff::constant(Duration::from_millis(1)).attempts(3);
+    /// let out = retry(policy, || async { Err::<(), _>("down") })
+    ///     .on_retry(|e, delay, attempt| log.push(format!("attempt {attempt}: {e}, retrying in {delay:?}")))
+    ///     .await;
+    /// assert_eq!(out, Err("down"));
+    /// assert_eq!(log, ["attempt 1: down, retrying in 1ms", "attempt 2: down, retrying in 1ms"]);
+    /// # });
+    /// ```
+    pub fn on_retry<R2>(self, hook: R2) -> Retry<Op, Fut, W, N, A, R2>
+    where
+        R2: FnMut(&E, Duration, u32),
+    {
+        Retry {
+            operation: self.operation,
+            attempts: self.attempts,
+            when: self.when,
+            notify: self.notify,
+            adjust: self.adjust,
+            hook,
             attempt: self.attempt,
             wait: self.wait,
             done: self.done,
@@ -206,7 +256,7 @@ where
     /// assert_eq!(waits, [Duration::from_millis(3); 2]);
     /// # });
     /// ```
-    pub fn adjust<A2>(self, adjust: A2) -> Retry<Op, Fut, W, N, A2>
+    pub fn adjust<A2>(self, adjust: A2) -> Retry<Op, Fut, W, N, A2, R>
     where
         A2: FnMut(&E, Duration) -> Duration,
     {
@@ -216,6 +266,7 @@ where
             when: self.when,
             notify: self.notify,
             adjust,
+            hook: self.hook,
             attempt: self.attempt,
             wait: self.wait,
             done: self.done,
@@ -223,7 +274,7 @@ where
     }
 }
 
-impl<Op, Fut, W, N, A> fmt::Debug for Retry<Op, Fut, W, N, A> {
+impl<Op, Fut, W, N, A, R> fmt::Debug for Retry<Op, Fut, W, N, A, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Retry")
             .field("attempts", &self.attempts)
@@ -233,7 +284,7 @@ impl<Op, Fut, W, N, A> fmt::Debug for Retry<Op, Fut, W, N, A> {
     }
 }
 
-impl<Op, I, Fut, T, E, W, N, A> Future for Retry<Op, Fut, W, N, A>
+impl<Op, I, Fut, T, E, W, N, A, R> Future for Retry<Op, Fut, W, N, A, R>
 where
     Op: FnMut() -> I,
     I: IntoFuture<IntoFuture = Fut>,
@@ -241,6 +292,7 @@ where
     W: FnMut(&E) -> bool,
     N: FnMut(&E, Duration),
     A: FnMut(&E, Duration) -> Duration,
+    R: FnMut(&E, Duration, u32),
 {
     type Output = Result<T, E>;
 
@@ -285,6 +337,7 @@ where
                 return Poll::Ready(Err(error));
             };
             (this.notify)(&error, delay);
+            (this.hook)(&error, delay, this.attempts.attempt());
             if delay.is_zero() {
                 // Retry at once, but let the executor run others first.
                 cx.waker().wake_by_ref();

@@ -1,84 +1,36 @@
-//! Wraps the body of the fn in `orchestrate::timeout`, keeping the signature
-//! exactly as written.
+//! Wraps the code below `#[timeout]` in `orchestrate::timeout`, keeping the
+//! signature exactly as written.
 
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
-use syn::Type;
+use proc_macro2::{Ident, Span};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
 
 use super::args::TimeoutArgs;
-use crate::item::{Body, FnItem, ImplTraitToInfer, Shape, typed_block};
+use crate::compose::{Code, Context};
 
-pub(crate) fn expand(args: &TimeoutArgs, item: &FnItem) -> syn::Result<TokenStream> {
-    let shape = item.shape("timeout")?;
-    let Some(output) = item.output(&shape) else {
-        return Err(syn::Error::new(
-            item.sig.paren_token.span.close(),
-            "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, \
-             so that a timed-out call can return `Err`; add `-> Result<…, …>` here",
-        ));
-    };
+/// `code` under the limit of `args`, as the fn's output. A timed-out call
+/// returns `Err(E::from(elapsed))`, or `Err(on_timeout(elapsed))`; a return
+/// type that cannot hold it is reported on the return type.
+pub(crate) fn wrap(args: &TimeoutArgs, cx: &Context<'_>, code: Code) -> Code {
     let krate = &args.krate;
-    let FnItem {
-        attrs,
-        vis,
-        sig,
-        body,
-    } = item;
-    let Body {
-        brace,
-        inner_attrs,
-        stmts,
-    } = body;
-
-    // `impl Trait` cannot be named inside the body; `_` lets it be inferred.
-    let mut output_type = output.clone();
-    ImplTraitToInfer.visit_type_mut(&mut output_type);
-    let timed = |future: TokenStream| timed(args, output, &output_type, &future);
-
-    let new_body = match shape {
-        Shape::AsyncFn => {
-            let inner = typed_block(&output_type, stmts, brace.span.join());
-            let timed = timed(quote!(async move #inner));
-            quote!(#timed)
-        }
-        Shape::BoxedFuture => {
-            let original = Group::new(Delimiter::Brace, stmts.clone());
-            let timed = timed(original.into_token_stream());
-            quote!(#krate::__private::Box::pin(async move { #timed }))
-        }
-    };
-    Ok(quote! {
-        #(#attrs)*
-        #vis #sig {
-            #(#inner_attrs)*
-            #new_body
-        }
-    })
-}
-
-/// `future` under the limit of `args`, as the fn's output: a timed-out call
-/// becomes `<Output as TimeoutOutput>::timed_out(elapsed)`, reported on the
-/// return type if `Output` cannot hold a timeout. `output_type` is `output`
-/// with `impl Trait` replaced by `_`.
-pub(crate) fn timed(
-    args: &TimeoutArgs,
-    output: &Type,
-    output_type: &Type,
-    future: &TokenStream,
-) -> TokenStream {
-    let krate = &args.krate;
-    let duration = args.limit.duration(krate);
+    let duration = args.limit.tokens(krate);
+    let output_type = &cx.output_type;
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let elapsed = Ident::new("__orchestrate_elapsed", Span::mixed_site());
-    let timed_out = quote_spanned! {output.span()=>
-        <#output_type as #krate::__private::TimeoutOutput>::timed_out(#elapsed)
+    // A return type that is not a `Result` is reported on the return type.
+    let result = quote_spanned! {cx.output.span()=>
+        <#output_type as #krate::__private::TimeoutResult>
     };
-    quote! {
+    let timed_out = if let Some(on_timeout) = &args.on_timeout {
+        quote_spanned! {on_timeout.span()=> #result::on_timeout(#on_timeout, #elapsed)}
+    } else {
+        quote_spanned! {cx.output.span()=> #result::timed_out(#elapsed)}
+    };
+    let future = code.future(cx.moving);
+    Code::Value(quote! {
         match #krate::__private::timeout(#duration, #future).await {
             #krate::__private::Ok(#out) => #out,
             #krate::__private::Err(#elapsed) => #timed_out,
         }
-    }
+    })
 }

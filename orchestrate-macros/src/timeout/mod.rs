@@ -1,30 +1,8 @@
-//! `#[timeout(ms = N)]`: parse the arguments and the item, validate, expand.
-//! On any error the item is emitted unchanged next to the error, so the rest
-//! of the crate still compiles against it and no follow-on errors appear.
+//! `#[timeout(ms = N)]`: its arguments (`args.rs`) and how it wraps the code
+//! below it (`expand.rs`); stacking with other attributes is `compose.rs`'s.
 
 pub(crate) mod args;
 mod expand;
 
-pub(crate) use expand::timed;
-
-use proc_macro2::TokenStream;
-
-use crate::errors;
-use crate::item::FnItem;
-
-pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
-    let raw_args = args.clone();
-    let args = args::parse(args);
-    let parsed = FnItem::parse("timeout", item.clone());
-    let expanded = if let (Ok(args), Ok(parsed)) = (&args, &parsed) {
-        // Above a `#[retry]`: the limit is for the whole retried call, which
-        // only the retry expansion can wrap; hand it over.
-        match crate::retry::take_overall_timeout(parsed, &raw_args) {
-            Some(forwarded) => Ok(forwarded),
-            None => expand::expand(args, parsed),
-        }
-    } else {
-        Err(errors::both(args, parsed))
-    };
-    errors::or_item(expanded, item)
-}
+pub(crate) use args::TimeoutArgs;
+pub(crate) use expand::wrap;

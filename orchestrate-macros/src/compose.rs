@@ -1,0 +1,310 @@
+//! How `#[timeout]`, `#[retry]` (and the attributes to come) stack.
+//!
+//! Rust expands attribute macros outermost first, and each one sees the
+//! attributes written below it as plain, unexpanded attributes on its item.
+//! So the protocol is: **the outermost of our attributes expands the whole
+//! stack.** It takes every attribute of ours off the item (recognised by its
+//! path, see [`ours`]), parses each into a [`Layer`], and folds them from the
+//! body outwards, each layer wrapping the code of the ones below it. That is
+//! the decorators' reading: `#[timeout]` above `#[retry]` limits the whole
+//! retried call, `#[retry]` above `#[timeout]` limits each attempt.
+//!
+//! A new attribute is a new [`Layer`] variant: its arguments (a `Spec` on
+//! `args.rs`), what it requires of the item, and how it wraps the [`Code`]
+//! of the layers below it.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, Meta, Path, Type};
+
+use crate::errors::{self, Errors};
+use crate::item::{FnItem, ImplTraitToInfer, Shape, typed_block};
+use crate::retry::{self, RetryArgs};
+use crate::timeout::{self, TimeoutArgs};
+
+/// One of our attributes, parsed.
+#[allow(clippy::large_enum_variant)] // a few per macro call
+pub(crate) enum Layer {
+    Timeout(TimeoutArgs),
+    Retry(RetryArgs),
+}
+
+/// Parses an attribute's arguments.
+type ParseLayer = fn(TokenStream) -> syn::Result<Layer>;
+
+/// The names of our attributes, with their argument parsers.
+const ATTRIBUTES: &[(&str, ParseLayer)] = &[
+    ("timeout", |tokens| {
+        timeout::args::parse(tokens).map(Layer::Timeout)
+    }),
+    ("retry", |tokens| {
+        retry::args::parse(tokens).map(Layer::Retry)
+    }),
+];
+
+impl Layer {
+    fn name(&self) -> &'static str {
+        match self {
+            Layer::Timeout(_) => "timeout",
+            Layer::Retry(_) => "retry",
+        }
+    }
+
+    fn krate_path(&self) -> Option<&Path> {
+        match self {
+            Layer::Timeout(args) => args.krate_path.as_ref(),
+            Layer::Retry(args) => args.krate_path.as_ref(),
+        }
+    }
+}
+
+/// The code a layer wraps: the body, or the layers below it wrapped around
+/// the body.
+pub(crate) enum Code {
+    /// An expression of type `impl Future<Output = R>`.
+    Future(TokenStream),
+    /// An expression of type `R`, in an async context (it may `.await`).
+    Value(TokenStream),
+}
+
+impl Code {
+    /// As a future; `moving` makes a wrapping `async` block `move`.
+    pub(crate) fn future(self, moving: bool) -> TokenStream {
+        match self {
+            Code::Future(future) => future,
+            Code::Value(value) if moving => quote!(async move { #value }),
+            Code::Value(value) => quote!(async { #value }),
+        }
+    }
+
+    /// As a value.
+    pub(crate) fn value(self) -> TokenStream {
+        match self {
+            Code::Future(future) => quote!(#future.await),
+            Code::Value(value) => value,
+        }
+    }
+}
+
+/// What every layer needs to know of the fn.
+pub(crate) struct Context<'a> {
+    /// The type the caller gets, as written (errors about it point here).
+    pub(crate) output: &'a Type,
+    /// The same with `impl Trait` replaced by `_`, to name it in the body.
+    pub(crate) output_type: Type,
+    /// Whether wrapping `async` blocks may move the arguments in: not when a
+    /// retry above re-runs them.
+    pub(crate) moving: bool,
+    /// For a retry under a limit of the fn's own (a `#[timeout]` above it):
+    /// the variable that holds the deadline in scope outside every layer.
+    pub(crate) ambient: Option<Ident>,
+}
+
+/// The expansion of `#[name(args)]` on `item`, with every attribute of ours
+/// below it. On error: the item unchanged, next to every error found.
+pub(crate) fn attribute(name: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+    let parse = ATTRIBUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, parse)| *parse);
+    let first = parse.map_or_else(
+        || Err(syn::Error::new(Span::call_site(), "unknown attribute")),
+        |parse| parse(args),
+    );
+    let parsed = FnItem::parse(name, item.clone());
+    let mut fallback = item;
+    let expanded = match (first, parsed) {
+        (Ok(first), Ok(mut parsed)) => {
+            let mut errors = Errors::default();
+            let mut layers = vec![first];
+            let taken = take_ours(&mut parsed.attrs, layers[0].krate_path());
+            let uses = uses(&taken);
+            if !taken.is_empty() {
+                // On error, the item without the attributes reported here,
+                // so that none of them reports its errors a second time.
+                fallback = without_ours(&parsed, &uses);
+            }
+            for (parse, attr) in taken {
+                match parse(arguments(&attr)) {
+                    Ok(layer) => layers.push(layer),
+                    Err(error) => errors.push(error),
+                }
+            }
+            errors
+                .finish()
+                .and_then(|()| expand(&layers, &parsed, &uses))
+        }
+        (first, parsed) => Err(errors::both(first, parsed)),
+    };
+    errors::or_item(expanded, fallback)
+}
+
+/// `use path as _;` for each attribute taken off the item: it is expanded
+/// here, not invoked, and the import that brought its name in is still used.
+fn uses(taken: &[(ParseLayer, Attribute)]) -> TokenStream {
+    let paths = taken.iter().map(|(_, attr)| attr.path());
+    quote!(#(#[allow(unused_imports)] use #paths as _;)*)
+}
+
+/// The item as written, but for the attributes of ours taken off it.
+fn without_ours(item: &FnItem, uses: &TokenStream) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = item;
+    let inner_attrs = &body.inner_attrs;
+    let stmts = &body.stmts;
+    let mut block = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote!(#(#inner_attrs)* #uses #stmts),
+    );
+    block.set_span(body.brace.span.join());
+    quote!(#(#attrs)* #vis #sig #block)
+}
+
+/// Whether `path` names our attribute `name`: `name` itself (as imported),
+/// `orchestrate::name`, `orchestrate::prelude::name`, or the same under the
+/// `crate = "…"` path. Another crate's `x::retry` is not ours.
+fn ours(path: &Path, name: &str, krate: Option<&Path>) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let Some((last, prefix)) = segments.split_last() else {
+        return false;
+    };
+    if last != name || path.segments.iter().any(|s| !s.arguments.is_empty()) {
+        return false;
+    }
+    let prefix = prefix
+        .strip_suffix(&["prelude".to_string()])
+        .unwrap_or(prefix);
+    let renamed: Option<Vec<String>> =
+        krate.map(|krate| krate.segments.iter().map(|s| s.ident.to_string()).collect());
+    (prefix.is_empty() && path.leading_colon.is_none())
+        || prefix == ["orchestrate"]
+        || renamed.is_some_and(|renamed| prefix == renamed.as_slice())
+}
+
+/// Removes our attributes from `attrs`, in order, with their parsers.
+fn take_ours(attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Vec<(ParseLayer, Attribute)> {
+    let mut taken = Vec::new();
+    attrs.retain(|attr| {
+        let found = ATTRIBUTES
+            .iter()
+            .find(|(name, _)| ours(attr.path(), name, krate));
+        match found {
+            Some((_, parse)) => {
+                taken.push((*parse, attr.clone()));
+                false
+            }
+            None => true,
+        }
+    });
+    taken
+}
+
+/// The tokens inside `#[name(…)]`; none for `#[name]`.
+fn arguments(attr: &Attribute) -> TokenStream {
+    match &attr.meta {
+        Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    }
+}
+
+/// The fn with its body under `layers`, the outermost first.
+fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<TokenStream> {
+    let outer = layers[0].name();
+    let shape = item.shape(outer)?;
+    if let Shape::BoxedFuture = shape {
+        if layers.iter().any(|layer| matches!(layer, Layer::Retry(_))) {
+            return Err(syn::Error::new_spanned(
+                item.sig.fn_token,
+                "`#[retry]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
+                 retry inside the body with `orchestrate::retry(policy, || …)`, or call an inherent `#[retry] async fn` from it",
+            ));
+        }
+    }
+    let Some(output) = item.output(&shape) else {
+        let why = match outer {
+            "retry" => {
+                "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
+            }
+            _ => {
+                "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, so that a timed-out call can return `Err`"
+            }
+        };
+        return Err(syn::Error::new(
+            item.sig.paren_token.span.close(),
+            format!("{why}; add `-> Result<…, …>` here"),
+        ));
+    };
+    let mut output_type = output.clone();
+    ImplTraitToInfer.visit_type_mut(&mut output_type);
+    let retried = layers.iter().any(|layer| matches!(layer, Layer::Retry(_)));
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = item;
+    let stmts = &body.stmts;
+    let mut code = match shape {
+        Shape::AsyncFn => {
+            let block = typed_block(&output_type, stmts, body.brace.span.join());
+            Code::Future(if retried {
+                quote!(async #block)
+            } else {
+                quote!(async move #block)
+            })
+        }
+        Shape::BoxedFuture => Code::Future(quote!({ #stmts })),
+    };
+    // A retry under a timeout of the fn's own must not take that limit for
+    // the ambient deadline (it is in scope too): read the ambient one first.
+    let ambient = Ident::new("__orchestrate_ambient", Span::mixed_site());
+    let mut read_ambient = false;
+    for (index, layer) in layers.iter().enumerate().rev() {
+        let above = &layers[..index];
+        let limited = matches!(layer, Layer::Retry(_))
+            && above.iter().any(|layer| matches!(layer, Layer::Timeout(_)));
+        read_ambient |= limited;
+        let cx = Context {
+            output,
+            output_type: output_type.clone(),
+            moving: !above.iter().any(|layer| matches!(layer, Layer::Retry(_))),
+            ambient: limited.then(|| ambient.clone()),
+        };
+        code = match layer {
+            Layer::Timeout(args) => timeout::wrap(args, &cx, code),
+            Layer::Retry(args) => retry::wrap(args, &cx, code),
+        };
+    }
+    let inner_attrs = &body.inner_attrs;
+    let krate = match &layers[0] {
+        Layer::Timeout(args) => &args.krate,
+        Layer::Retry(args) => &args.krate,
+    };
+    let new_body = match shape {
+        Shape::AsyncFn if read_ambient => {
+            let value = code.value();
+            quote! {
+                let #ambient = #krate::__private::Deadline::current();
+                #value
+            }
+        }
+        Shape::AsyncFn => code.value(),
+        Shape::BoxedFuture => {
+            let value = code.value();
+            quote!(#krate::__private::Box::pin(async move { #value }))
+        }
+    };
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #uses
+            #new_body
+        }
+    })
+}
