@@ -75,6 +75,7 @@ pub fn limit(limit: Duration) -> Duration {
 /// types fail the bound with a message naming both. The witnesses are taken
 /// first, by [`pair`], so the bound is checked once both are as known as they
 /// will be, and never by comparing values (an uninhabited type has none).
+#[derive(Debug)]
 pub struct Pair<A, B>(PhantomData<fn() -> (A, B)>);
 
 /// Pairs the first branch's witness with this branch's. The expansion calls
@@ -136,6 +137,7 @@ pub fn convert_into<T, B, C: Fn(B) -> T>(_branch: &Witness<B>, convert: C) -> C 
 
 /// The `Self` of the checks that tie two branches' types: a known type, so
 /// that the checks can infer one type from the other.
+#[derive(Debug)]
 pub struct Is<T>(PhantomData<fn() -> T>);
 
 #[diagnostic::on_unimplemented(
