@@ -26,7 +26,8 @@ use proc_macro::TokenStream;
 /// body is wrapped in [`orchestrate::timeout`](https://docs.rs/orchestrate/latest/orchestrate/fn.timeout.html),
 /// whose clock starts when the returned future is first polled. The fn must
 /// return `Result<T, E>` with `E: From<orchestrate::Elapsed>`: on expiry the
-/// body's future is dropped and the call returns `Err(E::from(elapsed))`.
+/// body's future is dropped and the call returns `Err(E::from(elapsed))`
+/// (or `Err(build(elapsed))` with `on_timeout = build`, below).
 /// `?` and `return` in the body work as before.
 ///
 /// It works on free fns, methods with any receiver, generic fns, `async fn` in
@@ -38,39 +39,6 @@ use proc_macro::TokenStream;
 /// | `ms = 2000` / `secs = 2` | the limit: a positive literal or the name of a `u64` constant (required) |
 /// | `on_timeout = build` | builds the error of a timed-out call: `Err(build(elapsed))` instead of `Err(E::from(elapsed))`; a closure or a `fn(Elapsed) -> E` |
 /// | `crate = "orch"` | the path of a renamed `orchestrate` dependency |
-///
-/// `on_timeout` is for an error type that cannot have `From<Elapsed>`: one
-/// of another crate (the orphan rule), like `reqwest::Error` or
-/// `std::fmt::Error`. The other way out is an error enum of your own that
-/// wraps it next to the `Elapsed`.
-///
-/// ```
-/// use std::time::Duration;
-/// use orchestrate::{timeout, Elapsed};
-///
-/// fn io_timeout(elapsed: Elapsed) -> std::io::Error {
-///     std::io::Error::new(std::io::ErrorKind::Other, format!("render: {elapsed}"))
-/// }
-///
-/// #[timeout(ms = 10, on_timeout = |_| std::fmt::Error)]
-/// async fn render(wait_ms: u64) -> Result<String, std::fmt::Error> {
-///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
-///     Ok("page".to_string())
-/// }
-///
-/// #[timeout(ms = 10, on_timeout = io_timeout)]
-/// async fn read(wait_ms: u64) -> std::io::Result<u32> {
-///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
-///     Ok(1)
-/// }
-///
-/// # futures::executor::block_on(async {
-/// assert_eq!(render(60_000).await, Err(std::fmt::Error));
-/// assert_eq!(read(60_000).await.unwrap_err().to_string(), "render: timed out after 10ms");
-/// # });
-/// ```
-///
-/// The basic form:
 ///
 /// ```
 /// use orchestrate::{timeout, Elapsed};
@@ -94,6 +62,40 @@ use proc_macro::TokenStream;
 ///     Err(ApiError::TimedOut(e)) => assert_eq!(e.to_string(), "timed out after 50ms"),
 ///     other => panic!("{other:?}"),
 /// }
+/// # });
+/// ```
+///
+/// # When the error type cannot have `From<Elapsed>`
+///
+/// Such as another crate's error (the orphan rule forbids the impl), like
+/// `reqwest::Error` or `std::fmt::Error`: say how to build it with
+/// `on_timeout`, a closure or a `fn(Elapsed) -> E` given the `Elapsed`. The
+/// other way out is an error enum of your own that wraps it next to the
+/// `Elapsed`. `on_timeout` also works with `#[retry]` on either side.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{timeout, Elapsed};
+///
+/// fn io_timeout(elapsed: Elapsed) -> std::io::Error {
+///     std::io::Error::new(std::io::ErrorKind::Other, format!("read: {elapsed}"))
+/// }
+///
+/// #[timeout(ms = 10, on_timeout = |_| std::fmt::Error)]
+/// async fn render(wait_ms: u64) -> Result<String, std::fmt::Error> {
+///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
+///     Ok("page".to_string())
+/// }
+///
+/// #[timeout(ms = 10, on_timeout = io_timeout)]
+/// async fn read(wait_ms: u64) -> std::io::Result<u32> {
+///     orchestrate::sleep(Duration::from_millis(wait_ms)).await;
+///     Ok(1)
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(render(60_000).await, Err(std::fmt::Error));
+/// assert_eq!(read(60_000).await.unwrap_err().to_string(), "read: timed out after 10ms");
 /// # });
 /// ```
 #[proc_macro_attribute]
