@@ -178,7 +178,7 @@ runtime_tests! {
             let (ready,) = settled!(timeout = Duration::ZERO; async { Ok::<_, AppError>(1) }).await;
             assert_eq!(ready, Ok(1));
             // Branches borrow temporaries of the statement, as without options.
-            let out = parallel!(timeout = ms(10); len_of(&String::from("abc")), len_of(&"de".to_string())).await;
+            let out = parallel!(timeout = ms(10); len_of(&String::from("abc")), len_of(&format!("d{}", "e"))).await;
             assert_eq!(out, Ok((3, 2)));
         })
         .await;

@@ -251,6 +251,13 @@ runtime_tests! {
         assert_eq!(under(&clock, None, overall).await, (Ok(Err(Elapsed::new(ms(500)))), ms(500)));
         let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
         assert_eq!(under(&clock, Some(ms(300)), overall).await, (Ok(Ok(Err(ApiError::Busy))), ms(200)));
+        // Under a looser deadline: as alone (the timeout's own limit is the
+        // call's outcome; only the deadline would stop retries early).
+        let overall = timeout(ms(500), retry(POLICY_200MS(), || flaky.call(100, ApiError::Busy)));
+        assert_eq!(
+            under(&clock, Some(Duration::from_secs(10)), overall).await,
+            (Ok(Err(Elapsed::new(ms(500)))), ms(500))
+        );
     }
 
     async fn the_attribute_on_retry_gets_the_attempt_number() {

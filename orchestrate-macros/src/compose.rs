@@ -13,7 +13,7 @@
 //! `args.rs`), what it requires of the item, and how it wraps the [`Code`]
 //! of the layers below it.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Meta, Path, Type};
@@ -96,9 +96,6 @@ pub(crate) struct Context<'a> {
     /// Whether wrapping `async` blocks may move the arguments in: not when a
     /// retry above re-runs them.
     pub(crate) moving: bool,
-    /// For a retry under a limit of the fn's own (a `#[timeout]` above it):
-    /// the variable that holds the deadline in scope outside every layer.
-    pub(crate) ambient: Option<Ident>,
 }
 
 /// The expansion of `#[name(args)]` on `item`, with every attribute of ours
@@ -260,20 +257,12 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         }
         Shape::BoxedFuture => Code::Future(quote!({ #stmts })),
     };
-    // A retry under a timeout of the fn's own must not take that limit for
-    // the ambient deadline (it is in scope too): read the ambient one first.
-    let ambient = Ident::new("__orchestrate_ambient", Span::mixed_site());
-    let mut read_ambient = false;
     for (index, layer) in layers.iter().enumerate().rev() {
         let above = &layers[..index];
-        let limited = matches!(layer, Layer::Retry(_))
-            && above.iter().any(|layer| matches!(layer, Layer::Timeout(_)));
-        read_ambient |= limited;
         let cx = Context {
             output,
             output_type: output_type.clone(),
             moving: !above.iter().any(|layer| matches!(layer, Layer::Retry(_))),
-            ambient: limited.then(|| ambient.clone()),
         };
         code = match layer {
             Layer::Timeout(args) => timeout::wrap(args, &cx, code),
@@ -286,13 +275,6 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         Layer::Retry(args) => &args.krate,
     };
     let new_body = match shape {
-        Shape::AsyncFn if read_ambient => {
-            let value = code.value();
-            quote! {
-                let #ambient = #krate::__private::Deadline::current();
-                #value
-            }
-        }
         Shape::AsyncFn => code.value(),
         Shape::BoxedFuture => {
             let value = code.value();

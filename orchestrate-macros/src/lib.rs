@@ -131,7 +131,8 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `on_retry` may capture the fn's arguments (and `self`): it runs between
 /// attempts, when no attempt borrows them. A deadline in scope
 /// ([`Deadline::run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Deadline.html#method.run))
-/// stops retries that would outlast it.
+/// stops retries that would outlast it; a timeout (a `#[timeout]` above,
+/// or one around the call) does not: its expiry is the call's outcome.
 ///
 /// # With `#[timeout]`
 ///

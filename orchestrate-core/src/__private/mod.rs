@@ -14,7 +14,7 @@ pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};
 
-pub use crate::{AllFailed, Backoff, Deadline, sleep, timeout};
+pub use crate::{AllFailed, Backoff, sleep, timeout};
 pub use core::convert::identity;
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::Backoff;
 use crate::retry::Attempts;
-use crate::{Backoff, Deadline};
 
 /// The state of one call's retry loop.
 #[derive(Debug)]
@@ -18,16 +18,6 @@ impl RetryLoop {
     pub fn new(policy: Backoff) -> Self {
         RetryLoop {
             attempts: Attempts::new(policy),
-        }
-    }
-
-    /// A loop under `policy` that stops retries early by `ambient`, the
-    /// deadline in scope outside the loop's own overall limit (read before
-    /// that limit is entered), not by that limit.
-    #[inline]
-    pub fn under(policy: Backoff, ambient: Option<Deadline>) -> Self {
-        RetryLoop {
-            attempts: Attempts::new(policy).under(ambient),
         }
     }
 

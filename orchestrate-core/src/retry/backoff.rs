@@ -425,17 +425,6 @@ pub(crate) struct Attempts {
     started: Option<Instant>,
     /// Attempts begun so far: the 1-based number of the current one.
     attempt: u32,
-    /// The deadline that stops retries early.
-    deadline: StopBy,
-}
-
-/// Which deadline stops retries early.
-#[derive(Debug, Clone, Copy)]
-enum StopBy {
-    /// The one in scope at each check.
-    InScope,
-    /// One the caller read (`None`: no deadline).
-    Given(Option<Deadline>),
 }
 
 impl Attempts {
@@ -444,18 +433,7 @@ impl Attempts {
             delays: Delays::new(policy),
             started: None,
             attempt: 0,
-            deadline: StopBy::InScope,
         }
-    }
-
-    /// Stops retries early by `deadline` (`None`: by no deadline) instead of
-    /// the deadline in scope at each check: for a loop under a limit of its
-    /// own (`#[timeout]` above `#[retry]`), which is in scope too, but whose
-    /// expiry is the call's outcome and must not be pre-empted, whether or
-    /// not an unrelated deadline is around.
-    pub(crate) fn under(mut self, deadline: Option<Deadline>) -> Self {
-        self.deadline = StopBy::Given(deadline);
-        self
     }
 
     /// Called as each attempt begins.
@@ -485,11 +463,9 @@ impl Attempts {
                 return None;
             }
         }
-        let deadline = match self.deadline {
-            StopBy::InScope => Deadline::current(),
-            StopBy::Given(deadline) => deadline,
-        };
-        if let Some(deadline) = deadline {
+        // Only a `Deadline::run` around stops retries early: a timeout's own
+        // limit is the outcome of the call it bounds (see `current_run`).
+        if let Some(deadline) = Deadline::current_run() {
             if deadline.remaining() < delay || deadline.is_expired() {
                 return None;
             }

@@ -15,8 +15,11 @@ use crate::{Sleep, sleep};
 /// `operation` is called once per attempt and returns a fresh future each
 /// time (`|| fetch(id)`). The waits between attempts run on the current
 /// [timer backend](crate::timer) (a virtual clock in tests), and a
-/// [`Deadline`](crate::Deadline) in scope stops retries that would outlast
-/// it. Refine the future before awaiting it:
+/// [`Deadline::run`](crate::Deadline::run) around it stops retries that would
+/// outlast the deadline (returning the last error at once). A
+/// [`timeout`](crate::timeout()) around it does not: its expiry is the
+/// outcome of the call it bounds, with or without a deadline further out.
+/// Refine the future before awaiting it:
 ///
 /// - [`.when(|err| …)`](Retry::when): which errors are worth retrying (all,
 ///   unless set);

@@ -58,8 +58,14 @@ pub struct Deadline {
 }
 
 thread_local! {
-    /// The tightest deadline whose `run` is being polled on this thread.
+    /// The tightest deadline in scope on this thread: of the deadlines whose
+    /// `run` is being polled and of the timeouts settled under them.
     static CURRENT: Cell<Option<Deadline>> = const { Cell::new(None) };
+    /// The tightest of the deadlines whose `run` is being polled alone: what
+    /// stops a retry early. A timeout's own limit is not among them: its
+    /// expiry is the outcome of the call it bounds, which retries inside it
+    /// must not pre-empt (with or without a looser deadline around).
+    static RUN: Cell<Option<Deadline>> = const { Cell::new(None) };
 }
 
 impl Deadline {
@@ -99,6 +105,12 @@ impl Deadline {
     /// ```
     pub fn current() -> Option<Deadline> {
         CURRENT.try_with(Cell::get).ok().flatten()
+    }
+
+    /// The tightest deadline whose [`run`](Deadline::run) drives the caller,
+    /// leaving out the timeouts between them: the one a retry stops early by.
+    pub(crate) fn current_run() -> Option<Deadline> {
+        RUN.try_with(Cell::get).ok().flatten()
     }
 
     /// Whether `self` comes before `other` (a deadline that never comes is
@@ -216,6 +228,7 @@ impl Deadline {
             Limit::At {
                 deadline: self.instant,
                 budget: self.budget,
+                run: true,
             },
         )
     }
@@ -228,33 +241,58 @@ impl From<Instant> for Deadline {
 }
 
 /// Puts a deadline in scope for one poll (the tighter of it and the one
-/// already in scope); restores the outer one when dropped.
+/// already in scope, and likewise for [`Deadline::current_run`] when `run`
+/// set it); restores the outer ones when dropped.
 pub(crate) struct DeadlineScope {
     outer: Option<Deadline>,
+    /// What [`Deadline::current_run`] held, if `run` changed it.
+    outer_run: OuterRun,
+}
+
+enum OuterRun {
+    Unchanged,
+    Was(Option<Deadline>),
 }
 
 impl DeadlineScope {
     #[inline]
-    pub(crate) fn enter(deadline: Deadline) -> Self {
-        let outer = CURRENT
-            .try_with(|current| {
-                let outer = current.get();
-                let tightest = match outer {
-                    Some(outer) if !deadline.is_before(&outer) => outer,
-                    _ => deadline,
-                };
-                current.set(Some(tightest));
-                outer
-            })
-            .ok()
-            .flatten();
-        DeadlineScope { outer }
+    pub(crate) fn enter(deadline: Deadline, run: bool) -> Self {
+        DeadlineScope {
+            outer: tighten(&CURRENT, deadline),
+            outer_run: if run {
+                OuterRun::Was(tighten(&RUN, deadline))
+            } else {
+                OuterRun::Unchanged
+            },
+        }
     }
+}
+
+/// Sets `slot` to the tighter of it and `deadline`; returns what it held.
+#[inline]
+fn tighten(
+    slot: &'static std::thread::LocalKey<Cell<Option<Deadline>>>,
+    deadline: Deadline,
+) -> Option<Deadline> {
+    slot.try_with(|current| {
+        let outer = current.get();
+        let tightest = match outer {
+            Some(outer) if !deadline.is_before(&outer) => outer,
+            _ => deadline,
+        };
+        current.set(Some(tightest));
+        outer
+    })
+    .ok()
+    .flatten()
 }
 
 impl Drop for DeadlineScope {
     #[inline]
     fn drop(&mut self) {
         let _ = CURRENT.try_with(|current| current.set(self.outer));
+        if let OuterRun::Was(outer) = self.outer_run {
+            let _ = RUN.try_with(|current| current.set(outer));
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use super::deadline::DeadlineScope;
 use super::timer::{self, TimerFuture};
 use super::{Deadline, Elapsed, clock};
 
@@ -18,10 +19,13 @@ use super::{Deadline, Elapsed, clock};
 pub(crate) enum Limit {
     /// `limit` from the first poll.
     After(Duration),
-    /// A fixed instant (`None`: never), reporting `budget` when it passes.
+    /// A fixed instant (`None`: never), reporting `budget` when it passes;
+    /// `run` when a [`Deadline::run`] set it (not a timeout settled under
+    /// one): only those stop retries early.
     At {
         deadline: Option<Instant>,
         budget: Duration,
+        run: bool,
     },
 }
 
@@ -51,6 +55,7 @@ impl Limit {
                     clock::now().checked_add(limit)
                 },
                 budget: limit,
+                run: false,
             };
         }
         self.tighten(scoped);
@@ -95,6 +100,7 @@ impl Limit {
             *self = Limit::At {
                 deadline: scoped.instant(),
                 budget: scoped.budget(),
+                run: false,
             };
         }
     }
@@ -139,14 +145,21 @@ impl Expiry {
     /// tighter of this limit and the deadline already in scope, the same at
     /// every poll (settled at the first), or `None` for a relative limit
     /// with no deadline in scope.
-    pub(crate) fn scope(self: Pin<&mut Self>) -> Option<Deadline> {
+    pub(crate) fn scope(self: Pin<&mut Self>) -> Option<DeadlineScope> {
         let this = self.project();
         if let TimerState::Unarmed = *this.timer {
             this.limit.settle(Deadline::current());
         }
         match *this.limit {
             Limit::After(_) => None,
-            Limit::At { deadline, budget } => Some(Deadline::from_parts(deadline, budget)),
+            Limit::At {
+                deadline,
+                budget,
+                run,
+            } => Some(DeadlineScope::enter(
+                Deadline::from_parts(deadline, budget),
+                run,
+            )),
         }
     }
 

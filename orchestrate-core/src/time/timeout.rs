@@ -6,7 +6,6 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use super::Elapsed;
-use super::deadline::DeadlineScope;
 use super::limit::{Expiry, Limit};
 
 /// Runs `future` for at most `limit`.
@@ -134,7 +133,7 @@ impl<F: Future> Future for Timeout<F> {
         let polled = {
             // A deadline bounds the work nested in it: timeouts armed inside
             // see it and give up by it.
-            let _scope = this.expiry.as_mut().scope().map(DeadlineScope::enter);
+            let _scope = this.expiry.as_mut().scope();
             future.poll(cx)
         };
         if let Poll::Ready(output) = polled {

@@ -17,11 +17,7 @@ pub(crate) fn wrap(args: &RetryArgs, cx: &Context<'_>, code: Code) -> Code {
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let delay = Ident::new("__orchestrate_delay", Span::mixed_site());
     let policy = policy(args, krate);
-    let start = if let Some(ambient) = &cx.ambient {
-        quote!(#krate::__private::RetryLoop::under(#policy, #ambient))
-    } else {
-        quote!(#krate::__private::RetryLoop::new(#policy))
-    };
+    let start = quote!(#krate::__private::RetryLoop::new(#policy));
     let hook = |hook: Option<&syn::Expr>, default: &str| {
         hook.map_or_else(
             || {
