@@ -239,6 +239,29 @@ runtime_tests! {
         .await;
     }
 
+    async fn a_retry_attribute_shows_each_attempt_too() {
+        on_virtual_time(async {
+            let ms = Duration::from_millis;
+            let timeline = Timeline::new();
+            let calls = std::sync::atomic::AtomicU32::new(0);
+            let posts = timeline.step("GET /posts", flaky_posts(&calls)).await;
+            assert_eq!(posts, Ok(2));
+            let entry = &timeline.entries()[0];
+            let attempts: Vec<_> = entry.attempts.iter().map(|a| (a.start, a.end, a.outcome)).collect();
+            assert_eq!(
+                attempts,
+                [
+                    (ms(0), Some(ms(200)), Outcome::Error),
+                    (ms(300), Some(ms(500)), Outcome::Error),
+                    (ms(600), Some(ms(800)), Outcome::Ok),
+                ]
+            );
+            let chart = timeline.chart().width(16).ascii(true).to_string();
+            assert!(chart.contains("GET /posts  xxxx..xxxx..####  800 ms  ok after 3 attempts"), "{chart}");
+        })
+        .await;
+    }
+
     async fn attempts_cut_by_an_overall_limit_or_timed_out_say_so() {
         on_virtual_time(async {
             let ms = Duration::from_millis;
@@ -296,4 +319,11 @@ impl From<Elapsed> for Late {
     fn from(elapsed: Elapsed) -> Self {
         Late(elapsed)
     }
+}
+
+/// Fails twice after 200 ms each, then succeeds; 100 ms between attempts.
+#[orchestrate::retry(times = 3, backoff = constant(ms = 100))]
+async fn flaky_posts(calls: &std::sync::atomic::AtomicU32) -> Result<u32, &'static str> {
+    let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    after(200, if call < 2 { Err("503") } else { Ok(2) }).await
 }

@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use crate::Backoff;
 use crate::retry::Attempts;
+use crate::timeline::AttemptMark;
 
 /// The state of one call's retry loop.
 #[derive(Debug)]
 pub struct RetryLoop {
     attempts: Attempts,
+    /// The attempt under way, on the timeline (if a step is recorded).
+    mark: Option<AttemptMark>,
 }
 
 impl RetryLoop {
@@ -18,6 +21,7 @@ impl RetryLoop {
     pub fn new(policy: Backoff) -> Self {
         RetryLoop {
             attempts: Attempts::new(policy),
+            mark: None,
         }
     }
 
@@ -25,6 +29,7 @@ impl RetryLoop {
     #[inline]
     pub fn begin(&mut self) {
         self.attempts.begin();
+        self.mark = Some(AttemptMark::begin());
     }
 
     /// After an attempt that failed with `failure` (`None`: it succeeded):
@@ -42,6 +47,9 @@ impl RetryLoop {
         N: FnMut(&E, Duration),
         R: FnMut(&E, Duration, u32),
     {
+        if let Some(mut mark) = self.mark.take() {
+            mark.end(Some(failure.is_none()));
+        }
         let error = failure?;
         if !when(error) {
             return None;

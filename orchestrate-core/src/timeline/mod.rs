@@ -26,7 +26,6 @@ pub use chart::Chart;
 pub use entry::{Attempt, Classify, Entry, Outcome};
 pub use recorder::{Recorded, Timeline};
 
-#[allow(unused_imports)] // for the `#[retry]` loop, which records no attempt yet
 pub(crate) use attempt::AttemptMark;
 pub(crate) use attempt::{Attempted, attempt};
 pub(crate) use recorder::note_timeout;
