@@ -19,7 +19,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Attribute, Meta, Path, Type};
 
 use crate::errors::{self, Errors};
-use crate::item::{FnItem, ImplTraitToInfer, Shape, typed_block};
+use crate::item::{FnItem, FutureForm, ImplTraitToInfer, typed_block};
 use crate::retry::{self, RetryArgs};
 use crate::timeout::{self, TimeoutArgs};
 
@@ -212,8 +212,8 @@ fn arguments(attr: &Attribute) -> TokenStream {
 /// The fn with its body under `layers`, the outermost first.
 fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<TokenStream> {
     let outer = layers[0].name();
-    let shape = item.shape(outer)?;
-    if let Shape::BoxedFuture = shape {
+    let form = item.future_form(outer)?;
+    if let FutureForm::BoxedFuture = form {
         if layers.iter().any(|layer| matches!(layer, Layer::Retry(_))) {
             return Err(syn::Error::new_spanned(
                 item.sig.fn_token,
@@ -222,7 +222,7 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
             ));
         }
     }
-    let Some(output) = item.output(&shape) else {
+    let Some(output) = item.output(&form) else {
         let why = match outer {
             "retry" => {
                 "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
@@ -246,8 +246,8 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         body,
     } = item;
     let stmts = &body.stmts;
-    let mut code = match shape {
-        Shape::AsyncFn => {
+    let mut code = match form {
+        FutureForm::AsyncFn => {
             let block = typed_block(&output_type, stmts, body.brace.span.join());
             Code::Future(if retried {
                 quote!(async #block)
@@ -255,7 +255,7 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
                 quote!(async move #block)
             })
         }
-        Shape::BoxedFuture => Code::Future(quote!({ #stmts })),
+        FutureForm::BoxedFuture => Code::Future(quote!({ #stmts })),
     };
     for (index, layer) in layers.iter().enumerate().rev() {
         let above = &layers[..index];
@@ -274,9 +274,9 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         Layer::Timeout(args) => &args.krate,
         Layer::Retry(args) => &args.krate,
     };
-    let new_body = match shape {
-        Shape::AsyncFn => code.value(),
-        Shape::BoxedFuture => {
+    let new_body = match form {
+        FutureForm::AsyncFn => code.value(),
+        FutureForm::BoxedFuture => {
             let value = code.value();
             quote!(#krate::__private::Box::pin(async move { #value }))
         }

@@ -26,7 +26,7 @@ pub(crate) struct Body {
 }
 
 /// How the body produces its future.
-pub(crate) enum Shape {
+pub(crate) enum FutureForm {
     /// `async fn … -> R { body }`.
     AsyncFn,
     /// `fn … -> Pin<Box<dyn Future<Output = R> + …>> { Box::pin(async move { … }) }`,
@@ -74,12 +74,12 @@ impl FnItem {
 }
 
 impl FnItem {
-    /// The shape of the fn, or an error on its `fn` token if it is neither.
-    pub(crate) fn shape(&self, attr: &str) -> syn::Result<Shape> {
+    /// How the fn makes its future, or an error on its `fn` token if neither.
+    pub(crate) fn future_form(&self, attr: &str) -> syn::Result<FutureForm> {
         if self.sig.asyncness.is_some() {
-            Ok(Shape::AsyncFn)
+            Ok(FutureForm::AsyncFn)
         } else if boxed_future_output(&self.sig.output).is_some() {
-            Ok(Shape::BoxedFuture)
+            Ok(FutureForm::BoxedFuture)
         } else {
             Err(syn::Error::new_spanned(
                 self.sig.fn_token,
@@ -90,13 +90,13 @@ impl FnItem {
 
     /// The type the caller gets: the declared return type, or the `Output` of
     /// the boxed future. `None` when no return type is written.
-    pub(crate) fn output(&self, shape: &Shape) -> Option<&Type> {
-        match shape {
-            Shape::AsyncFn => match &self.sig.output {
+    pub(crate) fn output(&self, form: &FutureForm) -> Option<&Type> {
+        match form {
+            FutureForm::AsyncFn => match &self.sig.output {
                 ReturnType::Type(_, ty) => Some(ty),
                 ReturnType::Default => None,
             },
-            Shape::BoxedFuture => boxed_future_output(&self.sig.output),
+            FutureForm::BoxedFuture => boxed_future_output(&self.sig.output),
         }
     }
 }

@@ -42,7 +42,7 @@ use crate::time::timer;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Backoff {
-    shape: Shape,
+    growth: Growth,
     attempts: Option<u32>,
     max_delay: Option<Duration>,
     jitter: f64,
@@ -51,16 +51,16 @@ pub struct Backoff {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Shape {
+enum Growth {
     Constant(Duration),
     Exponential { base: Duration, factor: f64 },
     Fibonacci(Duration),
 }
 
-impl Shape {
+impl Growth {
     fn base(self) -> Duration {
         match self {
-            Shape::Constant(base) | Shape::Exponential { base, .. } | Shape::Fibonacci(base) => {
+            Growth::Constant(base) | Growth::Exponential { base, .. } | Growth::Fibonacci(base) => {
                 base
             }
         }
@@ -70,9 +70,9 @@ impl Shape {
 const DEFAULT_ATTEMPTS: u32 = 3;
 
 impl Backoff {
-    const fn with_shape(shape: Shape) -> Self {
+    const fn with_growth(growth: Growth) -> Self {
         Backoff {
-            shape,
+            growth,
             attempts: Some(DEFAULT_ATTEMPTS),
             max_delay: None,
             jitter: 0.0,
@@ -90,7 +90,7 @@ impl Backoff {
     /// assert_eq!(waits, [Duration::from_millis(50); 2]); // 3 attempts by default
     /// ```
     pub const fn constant(delay: Duration) -> Self {
-        Self::with_shape(Shape::Constant(delay))
+        Self::with_growth(Growth::Constant(delay))
     }
 
     /// `base` before the first retry, then twice as long each time (see
@@ -103,7 +103,7 @@ impl Backoff {
     /// assert_eq!(waits, [1, 2, 4].map(Duration::from_secs));
     /// ```
     pub const fn exponential(base: Duration) -> Self {
-        Self::with_shape(Shape::Exponential { base, factor: 2.0 })
+        Self::with_growth(Growth::Exponential { base, factor: 2.0 })
     }
 
     /// Delays that grow like the Fibonacci numbers: `base`, `base`, `2 × base`,
@@ -116,7 +116,7 @@ impl Backoff {
     /// assert_eq!(waits, [1, 1, 2, 3, 5].map(Duration::from_secs));
     /// ```
     pub const fn fibonacci(base: Duration) -> Self {
-        Self::with_shape(Shape::Fibonacci(base))
+        Self::with_growth(Growth::Fibonacci(base))
     }
 
     /// Retries at once, without waiting.
@@ -185,7 +185,7 @@ impl Backoff {
     #[must_use]
     #[track_caller]
     pub fn max_delay(mut self, cap: Duration) -> Self {
-        let base = self.shape.base();
+        let base = self.growth.base();
         assert!(
             cap >= base,
             "`Backoff::max_delay({cap:?})`: the cap is below the first delay ({base:?}); raise the cap or lower the base delay"
@@ -216,12 +216,12 @@ impl Backoff {
             factor >= 1.0,
             "`Backoff::factor({factor})`: delays would shrink; pass a factor of 1.0 or more (1.0 is a constant backoff)"
         );
-        let Shape::Exponential { base, .. } = self.shape else {
+        let Growth::Exponential { base, .. } = self.growth else {
             panic!(
                 "`Backoff::factor({factor})`: only an exponential backoff has a factor; start from `Backoff::exponential(base)`"
             );
         };
-        self.shape = Shape::Exponential { base, factor };
+        self.growth = Growth::Exponential { base, factor };
         self
     }
 
@@ -367,14 +367,14 @@ impl Delays {
 
     fn raw(&mut self) -> Duration {
         let n = self.retries;
-        match self.policy.shape {
-            Shape::Constant(delay) => delay,
-            Shape::Exponential { base, factor } => {
+        match self.policy.growth {
+            Growth::Constant(delay) => delay,
+            Growth::Exponential { base, factor } => {
                 let exponent = i32::try_from(n).unwrap_or(i32::MAX);
                 Duration::try_from_secs_f64(base.as_secs_f64() * factor.powi(exponent))
                     .unwrap_or(Duration::MAX)
             }
-            Shape::Fibonacci(base) => {
+            Growth::Fibonacci(base) => {
                 let (now, next) = self.fib;
                 self.fib = (next, now.saturating_add(next));
                 base.saturating_mul(u32::try_from(now).unwrap_or(u32::MAX))
