@@ -27,8 +27,6 @@
     clippy::many_single_char_names
 )]
 
-mod support;
-
 use std::alloc::System;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -41,7 +39,7 @@ use futures::StreamExt as _;
 use futures_concurrency::prelude::*;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
-use support::yield_once;
+use orchestrate_benches::workloads::yield_once;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

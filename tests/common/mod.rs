@@ -97,6 +97,7 @@ pub(crate) fn run_futures_executor(body: impl Future<Output = ()>) {
 /// as soon as everything in it waits. Take instants inside `body` from
 /// `orchestrate::timer::now()`, not `Instant::now()`. (`tests/time.rs` keeps a
 /// copy of its own.)
+#[cfg(feature = "test-util")]
 pub(crate) async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {
     orchestrate::testing::VirtualClock::auto().run(body).await
 }
