@@ -11,8 +11,7 @@
 //! time: they use no timer at all, or only arm one and drop it unfired. None
 //! is about real time, so none stays on it.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::{IntoFuture, Ready, ready};
 use std::pin::Pin;
@@ -20,11 +19,11 @@ use std::sync::Mutex;
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{
-    DropCounter, FOREVER, finish_after, ms, on_virtual_time, poll_once, shuffled_delays, yield_now,
-};
 use orchestrate::{
     AllFailed, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled, timer,
+};
+use support::{
+    DropCounter, FOREVER, finish_after, ms, on_virtual_time, poll_once, shuffled_delays, yield_now,
 };
 
 /// A value that is `IntoFuture` but not itself a `Future`.

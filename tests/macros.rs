@@ -17,21 +17,19 @@
 // Branches are often `async fn`s that await nothing: a branch must be a future.
 #![allow(clippy::unused_async)]
 
-#[macro_use]
-mod common;
-mod support;
+use support::runtime_tests;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{
+use orchestrate::prelude::*;
+use orchestrate::{sleep, timer};
+use support::{
     DropCounter, DropGuard, FOREVER, GENEROUS, finish_after, ms, on_virtual_time, poll_once,
     shuffled_delays,
 };
-use orchestrate::prelude::*;
-use orchestrate::{sleep, timer};
 use support::{Log, remotes};
 
 /// `$mac!` over the 40 branches `$branch(0)`, …, `$branch(39)`.

@@ -13,8 +13,9 @@
 //! so that `settled` keeps every outcome and `parallel` fails fast on a panic
 //! as on an error.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::any::Any;
 use std::future::Future;
@@ -25,10 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{DropCounter, FOREVER, finish_after, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::sleep;
 use orchestrate::{Panicked, catch_panic};
+use support::{DropCounter, FOREVER, finish_after, ms, poll_once, yield_now};
 
 /// The panic message of every panicking branch here.
 const BOOM: &str = "branch 7 exploded";

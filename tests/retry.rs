@@ -2,8 +2,7 @@
 //! with its hooks, `Backoff`'s shapes and limits, and the `#[retry]`
 //! attribute alone and composed with `#[timeout]` in either order.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use common::{ms, poll_once};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
 use orchestrate::{Retry, sleep, timer};
+use support::{ms, poll_once};
 
 #[derive(Debug, Clone, PartialEq)]
 enum ApiError {

@@ -7,8 +7,7 @@
 //! The last section keeps a few tests on real time, to prove the default
 //! timer still waits for real.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::fmt::{Debug, Display};
 use std::future::{IntoFuture, Ready, pending, ready};
@@ -16,10 +15,10 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
 use orchestrate::{Sleep, Timeout, sleep, sleep_until, timer};
+use support::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 
 /// Runs `body` on a fresh auto-advancing virtual clock.
 async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {

@@ -18,8 +18,7 @@
 //! - `race` over an empty collection panics at its first poll naming `race`
 //!   (never hangs), also under a timeout; building and dropping it is fine.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::{Future, pending, ready};
 use std::pin::{Pin, pin};
@@ -28,10 +27,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use common::{FOREVER, GENEROUS, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::timer::{AsyncIoTimer, FuturesTimer, TimerBackend, TokioTimer, with_timer};
 use orchestrate::{sleep, sleep_until};
+use support::{FOREVER, GENEROUS, ms, poll_once, yield_now};
 
 /// One nanosecond short of `Duration::MAX`.
 const NEAR_MAX: Duration = Duration::new(u64::MAX, 999_999_998);
