@@ -590,18 +590,4 @@ runtime_tests! {
         let inner: Result<(), String> = shown(out.expect("ready at once"));
         assert_eq!(inner, Err(BOOM.to_string()));
     }
-
-    #[should_panic(expected = "`CatchPanic` (orchestrate::catch_panic) polled after completion")]
-    async fn catch_panic_polled_after_completion_panics_naming_it() {
-        let mut caught = Box::pin(catch_panic(async { 1 }));
-        assert!(poll_once(caught.as_mut()).await.is_ready());
-        let _ = poll_once(caught.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`CatchPanic` (orchestrate::catch_panic) polled after completion")]
-    async fn catch_panic_polled_after_a_caught_panic_panics_naming_it() {
-        let mut caught = Box::pin(catch_panic(async { panic!("{BOOM}") }));
-        assert!(poll_once(caught.as_mut()).await.is_ready());
-        let _ = poll_once(caught.as_mut()).await;
-    }
 }

@@ -174,16 +174,6 @@ runtime_tests! {
         .await;
     }
 
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn timeout_polled_after_completion_panics_naming_it() {
-        on_virtual_time(async {
-            let mut limited = pin!(timeout(GENEROUS, ready(1)));
-            assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
-            let _ = poll_once(limited.as_mut()).await;
-        })
-        .await;
-    }
-
     // ----------------------------------------------------------------- Elapsed
 
     async fn elapsed_displays_its_limit_in_milliseconds() {

@@ -159,22 +159,6 @@ runtime_tests! {
         assert_eq!(settled([ready(1), ready(2)]).limit(usize::MAX).await, [1, 2]);
     }
 
-    // --------------------------------------------------- poll after expiry
-
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn a_timeout_polled_after_it_expired_panics_naming_it() {
-        let mut limited = pin!(timeout(Duration::ZERO, pending::<()>()));
-        assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Err(Elapsed::new(Duration::ZERO))));
-        let _ = poll_once(limited.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn a_deadline_run_polled_after_it_expired_panics_naming_it() {
-        let mut limited = pin!(Deadline::at(Instant::now()).run(pending::<()>()));
-        assert!(poll_once(limited.as_mut()).await.is_ready());
-        let _ = poll_once(limited.as_mut()).await;
-    }
-
     // ------------------------------------------------------------ empty race
 
     async fn an_empty_race_can_be_built_and_dropped() {
