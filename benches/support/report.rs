@@ -143,7 +143,7 @@ fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> O
 }
 
 /// Prints the table of ratios of the benchmarks measured since `since` (at
-/// `sizes` and `limits`, as in [`lines`]), followed by `paired` (a table of its
+/// `sizes` and `limits`, as in `lines`), followed by `paired` (a table of its
 /// own), and writes it to `<criterion home>/ratios.md`.
 pub fn report(since: SystemTime, sizes: &[usize], limits: &[(usize, usize)], paired: Option<&str>) {
     let mut table = String::from(

@@ -5,7 +5,7 @@
 //! - [`time`]: short durations and the virtual clock;
 //! - [`guards`]: drop counters, in-flight counters, flags;
 //! - [`branches`]: tiny executor-neutral branches, polling one by hand;
-//! - [`remote`], [`exec`], [`target`]: the reliability machinery (branches
+//! - [`remote`](mod@remote), [`exec`], [`target`]: the reliability machinery (branches
 //!   completed by hand with an event log, a hand-written executor that
 //!   reports lost wakes, every combinator behind one [`target::Target`]).
 //!
