@@ -1,6 +1,7 @@
 //! orchestrate against its peers, side by side in one run.
 //!
 //! ```text
+//! cd benches                             # a workspace of its own
 //! cargo bench --bench compare            # everything, a few minutes on 2 cores
 //! cargo bench --bench compare -- fixed   # one family (criterion's filter)
 //! ```

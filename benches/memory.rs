@@ -1,7 +1,7 @@
 //! Heap bytes per in-flight branch, and the size of the fixed-set futures.
 //!
 //! ```text
-//! cargo bench --bench memory
+//! cd benches && cargo bench --bench memory
 //! ```
 //!
 //! A counting global allocator (`stats_alloc`, in this binary only, so the

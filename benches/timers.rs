@@ -2,7 +2,7 @@
 //! inner future is pending at its first poll), poll once, drop it (which
 //! cancels the timer). The ready case is the baseline: it arms nothing.
 //!
-//! Run: `cargo bench --bench timers`. Each backend but the default is
+//! Run: `cargo bench --bench timers` in `benches/`. Each backend but the default is
 //! measured inside its `with_timer` scope, whose cost (two thread-local
 //! swaps per poll) is included.
 

@@ -113,13 +113,13 @@ fn lines(sizes: &[usize], limits: &[(usize, usize)]) -> Vec<Line> {
 }
 
 /// Where criterion saves its estimates: as criterion decides it, in the
-/// workspace's target folder unless told otherwise.
+/// target folder of the benches' own workspace unless told otherwise.
 fn criterion_home() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return home.into();
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
         PathBuf::from,
     );
     target.join("criterion")
