@@ -1,6 +1,7 @@
 //! orchestrate against its peers, side by side in one run.
 //!
 //! ```text
+//! cd benches                             # a workspace of its own
 //! cargo bench --bench compare            # everything, a few minutes on 2 cores
 //! cargo bench --bench compare -- fixed   # one family (criterion's filter)
 //! ```
@@ -40,7 +41,7 @@
 //!   collected into a `Vec` (completion order: less work than a join);
 //!   `parallel(iter)` against `try_join_all` of futures and futures-buffered and
 //!   futures-concurrency's `Vec::try_join`. At n = 10, 1 000 and 100 000, for
-//!   two wake patterns (see `support/mod.rs`): every branch pending once, and
+//!   two wake patterns (see `support/workloads.rs`): every branch pending once, and
 //!   "countdown", woken one at a time in reverse. futures-concurrency is left
 //!   out of the 100 000 countdown: it re-polls every branch on every wake
 //!   (~82 µs per branch there, over 8 s per iteration).
@@ -82,12 +83,9 @@
 // Nanoseconds and counts far below 2^52 become `f64` for the report.
 #![allow(clippy::cast_precision_loss)]
 
-mod support;
-
 use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
@@ -99,13 +97,14 @@ use futures::{StreamExt as _, stream};
 use futures_concurrency::prelude::*;
 use orchestrate::timer::{TokioTimer, with_timer};
 
-use support::{countdown, ready, yield_once};
+use orchestrate_benches::report::report;
+use orchestrate_benches::workloads::{countdown, ready, yield_once};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 /// `(n, k)` for the `.limit(k)` family.
 const LIMITS: [(usize, usize); 2] = [(1_000, 10), (100_000, 1_000)];
 /// A limit long enough never to fire in a benchmark.
-const LIMIT: Duration = Duration::from_secs(3600);
+const LIMIT: Duration = Duration::from_hours(1);
 
 /// Times `iters` runs of `make().await` inside one `block_on`.
 fn on_futures<F: Future>(b: &mut Bencher<'_>, mut make: impl FnMut() -> F) {
@@ -295,7 +294,7 @@ fn tune(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
 fn yield_once_n<T: Unpin>(
     n: usize,
     value: impl Fn(usize) -> T,
-) -> impl Iterator<Item = support::YieldOnce<T>> {
+) -> impl Iterator<Item = orchestrate_benches::workloads::YieldOnce<T>> {
     (0..n).map(move |i| yield_once(value(i)))
 }
 
@@ -463,9 +462,8 @@ fn paired_round<F: Future>(
 /// helper thread to arm and again to cancel) costs ~250 ns or several µs
 /// depending on whether that thread is awake, so the ratios of criterion's
 /// medians for the default backend drift by ±40 % from run to run (0.7–1.7 ×
-/// the eager `Delay` over twelve runs of the same build). Returns the rows
-/// of the table: the median ratio and its 10th–90th percentiles over the
-/// rounds.
+/// the eager `Delay` over twelve runs of the same build). Returns a table:
+/// the median ratio and its 10th–90th percentiles over the rounds.
 fn paired_timeouts() -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -494,7 +492,9 @@ fn paired_timeouts() -> String {
         let at = |percent: usize| values[(values.len() - 1) * percent / 100];
         (at(50), at(10), at(90))
     };
-    let mut rows = String::new();
+    let mut rows = format!(
+        "| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns/item, medians: ours / peer |\n| --- | --- | --- |\n"
+    );
     for (ours, peer) in [(0, 3), (0, 2), (1, 2), (1, 3)] {
         let ratios = samples[ours]
             .iter()
@@ -526,186 +526,6 @@ fn wants_paired() -> bool {
                 .any(|filter| filter.contains("timeout") || filter.contains("paired")))
 }
 
-// -------------------------------------------------------------------- report
-
-/// One line of the table: `ours` against each peer, in `group` (at `n`).
-struct Line {
-    workload: &'static str,
-    group: &'static str,
-    n: Option<usize>,
-    /// What one iteration is divided by for "ns per item".
-    items: usize,
-    ours: &'static str,
-    peers: &'static [&'static str],
-}
-
-fn lines() -> Vec<Line> {
-    let mut lines = Vec::new();
-    for (workload, group) in [
-        ("5 branches ready", "fixed_ready"),
-        ("5 branches pending once", "fixed_pending"),
-    ] {
-        lines.push(Line {
-            workload,
-            group,
-            n: None,
-            items: 5,
-            ours: "ours_parallel",
-            peers: &["futures_try_join", "tokio_try_join", "fc_try_join"],
-        });
-        lines.push(Line {
-            workload,
-            group,
-            n: None,
-            items: 5,
-            ours: "ours_settled",
-            peers: &["futures_join", "tokio_join", "fc_join"],
-        });
-    }
-    for group in [
-        "settled_yield_once",
-        "settled_countdown",
-        "parallel_yield_once",
-        "parallel_countdown",
-    ] {
-        for n in SIZES {
-            lines.push(Line {
-                workload: group,
-                group,
-                n: Some(n),
-                items: n,
-                ours: "ours",
-                peers: if group.starts_with("settled") {
-                    &[
-                        "futures_join_all",
-                        "futures_buffered",
-                        "futures_concurrency",
-                        "futures_unordered",
-                    ]
-                } else {
-                    &[
-                        "futures_try_join_all",
-                        "futures_buffered",
-                        "futures_concurrency",
-                    ]
-                },
-            });
-        }
-    }
-    for (n, _) in LIMITS {
-        lines.push(Line {
-            workload: "limit",
-            group: "limit",
-            n: Some(n),
-            items: n,
-            ours: "ours",
-            peers: &[
-                "futures_buffered_ordered",
-                "futures_buffer_unordered",
-                "fb_buffered_ordered",
-            ],
-        });
-    }
-    for (workload, group) in [
-        ("timeout, inner ready", "timeout_ready"),
-        ("timeout, inner pending once", "timeout_pending"),
-    ] {
-        lines.push(Line {
-            workload,
-            group,
-            n: None,
-            items: 1,
-            ours: "ours",
-            peers: &["tokio", "async_std", "eager_delay"],
-        });
-        lines.push(Line {
-            workload,
-            group,
-            n: None,
-            items: 1,
-            ours: "ours_tokio_timer",
-            peers: &["tokio", "async_std", "eager_delay"],
-        });
-    }
-    lines
-}
-
-fn criterion_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    target.join("criterion")
-}
-
-/// The median (ns per iteration) of a benchmark measured since `since`.
-fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> Option<f64> {
-    let mut path = criterion_home().join(group).join(function);
-    if let Some(n) = n {
-        path = path.join(n.to_string());
-    }
-    let path = path.join("new").join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None; // from an earlier run
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let median = &json[json.find("\"median\"")?..];
-    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = value.find([',', '}'])?;
-    value[..end].trim().parse().ok()
-}
-
-fn report(since: SystemTime, paired: Option<&str>) {
-    let mut table = String::from(
-        "| workload | n | ours (ns/item) | ours / peer (peer ns/item) |\n| --- | --- | --- | --- |\n",
-    );
-    let mut any = false;
-    for line in lines() {
-        let Some(ours) = median(line.group, line.ours, line.n, since) else {
-            continue;
-        };
-        any = true;
-        let per_item = |t: f64| t / line.items as f64;
-        let mut peers = Vec::new();
-        for peer in line.peers {
-            if let Some(theirs) = median(line.group, peer, line.n, since) {
-                peers.push(format!(
-                    "{peer} **{:.2}×** ({:.1})",
-                    ours / theirs,
-                    per_item(theirs)
-                ));
-            }
-        }
-        let _ = writeln!(
-            table,
-            "| {} ({}) | {} | {:.1} | {} |",
-            line.workload,
-            line.ours,
-            line.n.map_or_else(|| "–".to_string(), |n| n.to_string()),
-            per_item(ours),
-            peers.join("; ")
-        );
-    }
-    if let Some(rows) = paired {
-        let _ = write!(
-            table,
-            "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns/item, medians: ours / peer |\n| --- | --- | --- |\n{rows}"
-        );
-        any = true;
-    }
-    if !any {
-        return;
-    }
-    println!("\nratios ours / peer (medians of this run):\n\n{table}");
-    let path = criterion_home().join("ratios.md");
-    if std::fs::write(&path, &table).is_ok() {
-        println!("written to {}", path.display());
-    }
-}
-
 fn main() {
     let since = SystemTime::now();
     let mut c = Criterion::default()
@@ -719,5 +539,5 @@ fn main() {
     timeouts(&mut c);
     c.final_summary();
     let paired = wants_paired().then(paired_timeouts);
-    report(since, paired.as_deref());
+    report(since, &SIZES, &LIMITS, paired.as_deref());
 }

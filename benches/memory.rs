@@ -1,7 +1,7 @@
 //! Heap bytes per in-flight branch, and the size of the fixed-set futures.
 //!
 //! ```text
-//! cargo bench --bench memory
+//! cd benches && cargo bench --bench memory
 //! ```
 //!
 //! A counting global allocator (`stats_alloc`, in this binary only, so the
@@ -27,8 +27,6 @@
     clippy::many_single_char_names
 )]
 
-mod support;
-
 use std::alloc::System;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -41,7 +39,7 @@ use futures::StreamExt as _;
 use futures_concurrency::prelude::*;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
-use support::yield_once;
+use orchestrate_benches::workloads::yield_once;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

@@ -2,7 +2,7 @@
 //! inner future is pending at its first poll), poll once, drop it (which
 //! cancels the timer). The ready case is the baseline: it arms nothing.
 //!
-//! Run: `cargo bench --bench timers`. Each backend but the default is
+//! Run: `cargo bench --bench timers` in `benches/`. Each backend but the default is
 //! measured inside its `with_timer` scope, whose cost (two thread-local
 //! swaps per poll) is included.
 
@@ -69,7 +69,7 @@ fn timers(c: &mut Criterion) {
     in_scope(c, "virtual clock", VirtualClock::new());
 
     // A timeout under a deadline in scope: one more clock read to compare.
-    let deadline = Deadline::after(Duration::from_secs(3600));
+    let deadline = Deadline::after(Duration::from_hours(1));
     let mut under = pin!(deadline.run(each_poll()));
     c.bench_function("pending timeout/futures-timer under a Deadline", |b| {
         b.iter(|| black_box(Pin::as_mut(&mut under).poll(&mut cx)));

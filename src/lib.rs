@@ -123,6 +123,9 @@
 //! ended, as data and as a text Gantt chart; the `user_profile` example prints
 //! one.
 
+// docs.rs builds (`--cfg docsrs`) show the feature each gated item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod macros;
 
 pub use orchestrate_core::timeline;

@@ -16,18 +16,18 @@
 //! a `VirtualClock` that jumps to the next timer when all is idle: it waits
 //! for no real time. None is about real time, so none stays on it.
 
-#[macro_use]
-mod common;
-mod support;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{DropCounter, DropGuard, on_virtual_time, poll_once};
 use orchestrate::prelude::*;
 use orchestrate::{first_ok, parallel, race, settled};
+use support::{DropCounter, DropGuard, on_virtual_time, poll_once};
 use support::{Log, Out, Outcome, Remote, Switch, Target, remote, remotes, remotes_from, targets};
 
 /// Polls `future` once from the test task.

@@ -11,20 +11,18 @@
 //! time: they use no timer at all, or only arm one and drop it unfired. None
 //! is about real time, so none stays on it.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::{IntoFuture, Ready, ready};
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::Poll;
 use std::time::Duration;
 
-use common::{
-    DropCounter, FOREVER, finish_after, ms, on_virtual_time, poll_once, shuffled_delays, yield_now,
-};
 use orchestrate::{
     AllFailed, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled, timer,
+};
+use support::{
+    DropCounter, FOREVER, finish_after, ms, on_virtual_time, poll_once, shuffled_delays, yield_now,
 };
 
 /// A value that is `IntoFuture` but not itself a `Future`.
@@ -450,34 +448,6 @@ runtime_tests! {
         assert!(poll_once(Pin::new(&mut any)).await.is_pending());
         drop(any);
         assert_eq!(drops.dropped(), 20);
-    }
-
-    #[should_panic(expected = "`Parallel` (orchestrate::parallel) polled after completion")]
-    async fn parallel_polled_after_completion_panics_naming_it() {
-        let mut all = parallel([Job(1)]);
-        assert_eq!(poll_once(Pin::new(&mut all)).await, Poll::Ready(Ok(vec![2])));
-        let _ = poll_once(Pin::new(&mut all)).await;
-    }
-
-    #[should_panic(expected = "`Settled` (orchestrate::settled) polled after completion")]
-    async fn settled_polled_after_completion_panics_naming_it() {
-        let mut every = settled([Job(1)]);
-        assert_eq!(poll_once(Pin::new(&mut every)).await, Poll::Ready(vec![Ok(2)]));
-        let _ = poll_once(Pin::new(&mut every)).await;
-    }
-
-    #[should_panic(expected = "`Race` (orchestrate::race) polled after completion")]
-    async fn race_polled_after_completion_panics_naming_it() {
-        let mut fastest = race([Job(1)]);
-        assert_eq!(poll_once(Pin::new(&mut fastest)).await, Poll::Ready(Ok(2)));
-        let _ = poll_once(Pin::new(&mut fastest)).await;
-    }
-
-    #[should_panic(expected = "`FirstOk` (orchestrate::first_ok) polled after completion")]
-    async fn first_ok_polled_after_completion_panics_naming_it() {
-        let mut any = first_ok([Job(1)]);
-        assert_eq!(poll_once(Pin::new(&mut any)).await, Poll::Ready(Ok(2)));
-        let _ = poll_once(Pin::new(&mut any)).await;
     }
 }
 

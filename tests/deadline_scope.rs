@@ -3,15 +3,16 @@
 //! its own limit and the deadline, without the deadline passed by hand, in
 //! every runtime.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, GENEROUS, finish_after, ms};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
 use orchestrate::{sleep, timer};
+use support::{DropCounter, GENEROUS, finish_after, ms};
 
 #[derive(Debug, PartialEq)]
 enum ApiError {

@@ -5,8 +5,7 @@
 #![deny(unreachable_code, unreachable_patterns, unused)]
 #![allow(clippy::unused_async)]
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::convert::Infallible;
 

@@ -5,13 +5,12 @@
 
 #![allow(clippy::unused_async)]
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{DropCounter, FOREVER, finish_after, ms, on_virtual_time};
+use support::{DropCounter, FOREVER, finish_after, ms, on_virtual_time};
 use orchestrate::{AllFailed, Elapsed, first_ok, parallel, race, settled, timer};
 
 #[derive(Debug, PartialEq)]

@@ -10,19 +10,18 @@
 //! (self-waking branches, misuse, a sleep polled once and dropped). None is
 //! about real time, so none stays on it.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{
+use orchestrate::{parallel, settled, sleep, timer};
+use support::{
     DropCounter, FOREVER, InFlight, finish_after, ms, on_virtual_time, poll_once, shuffled_delays,
     yield_now,
 };
-use orchestrate::{parallel, settled, sleep, timer};
 
 runtime_tests! {
     async fn parallel_limit_never_exceeds_n_and_keeps_order() {

@@ -1,10 +1,9 @@
-//! The four join macros and `#[timeout]` under every runtime: outputs in
-//! branch order, fail-fast by arrival (siblings dropped before the future
-//! completes), race winners and dropped losers, `first_ok!` winners and
-//! `AllFailed` in branch order, `error = T;` conversion, 1, 2, 12 and 40
-//! branches, borrowed locals, `.timeout()` on a join, `#[timeout]` on every
-//! kind of fn (with `#[async_trait]` and `#[tracing::instrument]`), and a poll
-//! after completion.
+//! The four join macros under every runtime: outputs in branch order,
+//! fail-fast by arrival (siblings dropped before the future completes), race
+//! winners and dropped losers, `first_ok!` winners and `AllFailed` in branch
+//! order, `error = T;` conversion, 1, 2, 12 and 40 branches, borrowed locals
+//! and `.timeout()` on a join. (`#[timeout]` is in `timeout_attribute.rs`, a
+//! poll after completion in `polled_after_completion.rs`.)
 //!
 //! Every test that waits on a timer (the branches' sleeps, `.timeout()`,
 //! `#[timeout]`) runs on a `VirtualClock` that jumps to the next timer when
@@ -17,21 +16,18 @@
 // Branches are often `async fn`s that await nothing: a branch must be a future.
 #![allow(clippy::unused_async)]
 
-#[macro_use]
-mod common;
-mod support;
+use support::runtime_tests;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{
-    DropCounter, DropGuard, FOREVER, GENEROUS, finish_after, ms, on_virtual_time, poll_once,
-    shuffled_delays,
-};
 use orchestrate::prelude::*;
 use orchestrate::{sleep, timer};
+use support::{
+    DropCounter, FOREVER, GENEROUS, finish_after, ms, on_virtual_time, poll_once, shuffled_delays,
+};
 use support::{Log, remotes};
 
 /// `$mac!` over the 40 branches `$branch(0)`, …, `$branch(39)`.
@@ -122,100 +118,6 @@ impl From<Elapsed> for AppError {
 /// Sleeps `delay`, then outputs `out`; counts as cancelled if dropped first.
 async fn after<T>(drops: &DropCounter, delay: Duration, out: T) -> T {
     finish_after(drops.guard(), delay, out).await
-}
-
-// ------------------------------------------------------------ #[timeout] fns
-
-#[orchestrate::timeout(ms = 40)]
-async fn free_fn(delay: Duration, guard: DropGuard) -> Result<u32, AppError> {
-    sleep(delay).await;
-    guard.defuse();
-    Ok(1)
-}
-
-#[orchestrate::timeout(ms = 40)]
-async fn generic_fn<T: Clone + Send>(value: &T, delay: Duration) -> Result<T, AppError> {
-    sleep(delay).await;
-    Ok(value.clone())
-}
-
-#[orchestrate::timeout(secs = 18_446_744_073_709_551_615)]
-async fn limit_of_u64_max_secs(delay: Duration) -> Result<(), AppError> {
-    sleep(delay).await;
-    Ok(())
-}
-
-#[orchestrate::timeout(ms = 18_446_744_073_709_551_615)]
-async fn limit_of_u64_max_ms(delay: Duration) -> Result<(), AppError> {
-    sleep(delay).await;
-    Ok(())
-}
-
-#[orchestrate::timeout(ms = 40)]
-#[tracing::instrument(skip_all)]
-async fn timeout_over_instrument(delay: Duration) -> Result<u32, AppError> {
-    tracing::info!("inside");
-    sleep(delay).await;
-    Ok(2)
-}
-
-#[tracing::instrument(skip_all)]
-#[orchestrate::timeout(ms = 40)]
-async fn instrument_over_timeout(delay: Duration) -> Result<u32, AppError> {
-    tracing::info!("inside");
-    sleep(delay).await;
-    Ok(3)
-}
-
-struct Service {
-    calls: u32,
-}
-
-impl Service {
-    #[orchestrate::timeout(ms = 40)]
-    async fn by_ref(&self, delay: Duration) -> Result<u32, AppError> {
-        sleep(delay).await;
-        Ok(self.calls)
-    }
-
-    #[orchestrate::timeout(ms = 40)]
-    async fn by_mut(&mut self, delay: Duration) -> Result<u32, AppError> {
-        self.calls += 1;
-        sleep(delay).await;
-        self.calls += 10;
-        Ok(self.calls)
-    }
-}
-
-trait Store {
-    async fn get(&self, delay: Duration) -> Result<u32, AppError>;
-}
-
-impl Store for Service {
-    #[orchestrate::timeout(ms = 40)]
-    async fn get(&self, delay: Duration) -> Result<u32, AppError> {
-        sleep(delay).await;
-        Ok(self.calls * 100)
-    }
-}
-
-#[async_trait::async_trait]
-trait DynStore {
-    async fn fetch(&self, delay: Duration) -> Result<u32, AppError>;
-}
-
-#[async_trait::async_trait]
-impl DynStore for Service {
-    #[orchestrate::timeout(ms = 40)]
-    async fn fetch(&self, delay: Duration) -> Result<u32, AppError> {
-        sleep(delay).await;
-        Ok(self.calls + 7)
-    }
-}
-
-/// A timeout error of the 40 ms limit every `#[timeout]` fn here has.
-fn timed_out() -> AppError {
-    AppError::TimedOut(Elapsed::new(ms(40)))
 }
 
 runtime_tests! {
@@ -532,116 +434,5 @@ runtime_tests! {
             assert_eq!(first_ok!(async { Ok::<_, ()>(1) }).timeout(Duration::ZERO).await, Ok(Ok(1)));
         })
         .await;
-    }
-
-    // ------------------------------------------------------------- #[timeout]
-
-    async fn timeout_attribute_on_a_free_fn() {
-        on_virtual_time(async {
-            let drops = DropCounter::new();
-            assert_eq!(free_fn(ms(1), drops.guard()).await, Ok(1));
-            assert_eq!(drops.dropped(), 0);
-            let start = timer::now();
-            assert_eq!(free_fn(FOREVER, drops.guard()).await, Err(timed_out()));
-            assert_eq!(drops.dropped(), 1, "the body is dropped on expiry");
-            assert_eq!(timer::now() - start, ms(40), "expired at the exact limit");
-        })
-        .await;
-    }
-
-    async fn timeout_attribute_on_methods() {
-        on_virtual_time(async {
-            let mut service = Service { calls: 1 };
-            assert_eq!(service.by_ref(ms(1)).await, Ok(1));
-            assert_eq!(service.by_ref(FOREVER).await, Err(timed_out()));
-            assert_eq!(service.by_mut(ms(1)).await, Ok(12));
-            // The body ran up to its `.await` and was dropped there.
-            assert_eq!(service.by_mut(FOREVER).await, Err(timed_out()));
-            assert_eq!(service.calls, 13);
-        })
-        .await;
-    }
-
-    async fn timeout_attribute_on_a_generic_fn() {
-        on_virtual_time(async {
-            assert_eq!(generic_fn(&"ada".to_string(), ms(1)).await, Ok("ada".to_string()));
-            assert_eq!(generic_fn(&7_u8, FOREVER).await, Err(timed_out()));
-        })
-        .await;
-    }
-
-    async fn timeout_attribute_in_trait_impls() {
-        on_virtual_time(async {
-            let service = Service { calls: 2 };
-            assert_eq!(service.get(ms(1)).await, Ok(200));
-            assert_eq!(service.get(FOREVER).await, Err(timed_out()));
-            assert_eq!(service.fetch(ms(1)).await, Ok(9));
-            assert_eq!(service.fetch(FOREVER).await, Err(timed_out()));
-            let dynamic: &(dyn DynStore + Sync) = &service;
-            assert_eq!(dynamic.fetch(FOREVER).await, Err(timed_out()));
-        })
-        .await;
-    }
-
-    async fn timeout_attribute_composes_with_tracing_instrument_either_way() {
-        on_virtual_time(async {
-            assert_eq!(timeout_over_instrument(ms(1)).await, Ok(2));
-            assert_eq!(timeout_over_instrument(FOREVER).await, Err(timed_out()));
-            assert_eq!(instrument_over_timeout(ms(1)).await, Ok(3));
-            assert_eq!(instrument_over_timeout(FOREVER).await, Err(timed_out()));
-        })
-        .await;
-    }
-
-    async fn timeout_attribute_at_u64_max_never_fires_and_never_panics() {
-        on_virtual_time(async {
-            assert_eq!(limit_of_u64_max_secs(ms(5)).await, Ok(()));
-            assert_eq!(limit_of_u64_max_ms(ms(5)).await, Ok(()));
-        })
-        .await;
-    }
-
-    // ------------------------------------------------- poll after completion
-
-    #[should_panic(expected = "`parallel!` polled after completion")]
-    async fn parallel_polled_after_completion_panics_naming_it() {
-        let mut all = Box::pin(parallel!(async { Ok::<_, ()>(1) }, async { Ok::<_, ()>(2) }));
-        assert_eq!(poll_once(all.as_mut()).await, Poll::Ready(Ok((1, 2))));
-        let _ = poll_once(all.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`parallel!` polled after completion")]
-    async fn parallel_polled_after_failing_panics_naming_it() {
-        let mut all = Box::pin(parallel!(async { Ok::<u8, u8>(1) }, async { Err::<u8, u8>(2) }));
-        assert_eq!(poll_once(all.as_mut()).await, Poll::Ready(Err(2)));
-        let _ = poll_once(all.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`settled!` polled after completion")]
-    async fn settled_polled_after_completion_panics_naming_it() {
-        let mut every = Box::pin(settled!(async { 1 }, async { 2 }));
-        assert_eq!(poll_once(every.as_mut()).await, Poll::Ready((1, 2)));
-        let _ = poll_once(every.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`race!` polled after completion")]
-    async fn race_polled_after_completion_panics_naming_it() {
-        let mut fastest = Box::pin(race!(async { 1 }, async { 2 }));
-        assert_eq!(poll_once(fastest.as_mut()).await, Poll::Ready(1));
-        let _ = poll_once(fastest.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`first_ok!` polled after completion")]
-    async fn first_ok_polled_after_completion_panics_naming_it() {
-        let mut any = Box::pin(first_ok!(async { Err::<u8, u8>(1) }, async { Ok::<u8, u8>(2) }));
-        assert_eq!(poll_once(any.as_mut()).await, Poll::Ready(Ok(2)));
-        let _ = poll_once(any.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`first_ok!` polled after completion")]
-    async fn first_ok_polled_after_all_failed_panics_naming_it() {
-        let mut any = Box::pin(first_ok!(async { Err::<u8, u8>(1) }, async { Err::<u8, u8>(2) }));
-        assert!(matches!(poll_once(any.as_mut()).await, Poll::Ready(Err(_))));
-        let _ = poll_once(any.as_mut()).await;
     }
 }

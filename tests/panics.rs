@@ -13,8 +13,9 @@
 //! so that `settled` keeps every outcome and `parallel` fails fast on a panic
 //! as on an error.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::any::Any;
 use std::future::Future;
@@ -25,10 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{DropCounter, FOREVER, finish_after, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::sleep;
 use orchestrate::{Panicked, catch_panic};
+use support::{DropCounter, FOREVER, finish_after, ms, poll_once, yield_now};
 
 /// The panic message of every panicking branch here.
 const BOOM: &str = "branch 7 exploded";
@@ -588,19 +589,5 @@ runtime_tests! {
         let out = catch_panic(async { panic!("{BOOM}") }).timeout(Duration::ZERO).await;
         let inner: Result<(), String> = shown(out.expect("ready at once"));
         assert_eq!(inner, Err(BOOM.to_string()));
-    }
-
-    #[should_panic(expected = "`CatchPanic` (orchestrate::catch_panic) polled after completion")]
-    async fn catch_panic_polled_after_completion_panics_naming_it() {
-        let mut caught = Box::pin(catch_panic(async { 1 }));
-        assert!(poll_once(caught.as_mut()).await.is_ready());
-        let _ = poll_once(caught.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`CatchPanic` (orchestrate::catch_panic) polled after completion")]
-    async fn catch_panic_polled_after_a_caught_panic_panics_naming_it() {
-        let mut caught = Box::pin(catch_panic(async { panic!("{BOOM}") }));
-        assert!(poll_once(caught.as_mut()).await.is_ready());
-        let _ = poll_once(caught.as_mut()).await;
     }
 }

@@ -18,8 +18,6 @@
 //!
 //! `PROPTEST_CASES` sets the cases per property (default below).
 
-mod support;
-
 use std::task::Poll;
 
 use proptest::prelude::*;

@@ -7,8 +7,7 @@
 //! The last section keeps a few tests on real time, to prove the default
 //! timer still waits for real.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::fmt::{Debug, Display};
 use std::future::{IntoFuture, Ready, pending, ready};
@@ -16,10 +15,10 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
 use orchestrate::{Sleep, Timeout, TryTimeout, sleep, sleep_until, timer, try_timeout};
+use support::{DropCounter, FOREVER, GENEROUS, finish_after, ms, poll_once};
 
 /// Runs `body` on a fresh auto-advancing virtual clock.
 async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {
@@ -188,16 +187,6 @@ runtime_tests! {
         .await;
     }
 
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn timeout_polled_after_completion_panics_naming_it() {
-        on_virtual_time(async {
-            let mut limited = pin!(timeout(GENEROUS, ready(1)));
-            assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
-            let _ = poll_once(limited.as_mut()).await;
-        })
-        .await;
-    }
-
     // ------------------------------------------------------------- try_timeout
 
     async fn try_timeout_passes_an_ok_through() {
@@ -308,16 +297,6 @@ runtime_tests! {
             assert_eq!(limited.await, Ok(3));
             let unwrapped = try_timeout(GENEROUS, ready(Ok::<u8, ApiError>(4))).into_inner();
             assert_eq!(unwrapped.expect("not finished").await, Ok(4));
-        })
-        .await;
-    }
-
-    #[should_panic(expected = "`TryTimeout` polled after completion")]
-    async fn try_timeout_polled_after_completion_panics_naming_it() {
-        on_virtual_time(async {
-            let mut limited = pin!(try_timeout(GENEROUS, ready(Ok::<u8, ApiError>(1))));
-            assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Ok(1)));
-            let _ = poll_once(limited.as_mut()).await;
         })
         .await;
     }

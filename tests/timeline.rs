@@ -8,15 +8,16 @@
 //! for nothing (a pending step polled once). None is about real time, so none
 //! stays on it.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::time::Duration;
 
-use common::on_virtual_time;
 use orchestrate::prelude::{Deadline, Elapsed, TimeoutExt};
 use orchestrate::timeline::{Outcome, Timeline};
 use orchestrate::{Backoff, parallel, race, retry, settled, sleep};
+use support::on_virtual_time;
 
 async fn after<T>(ms: u64, value: T) -> T {
     sleep(Duration::from_millis(ms)).await;

@@ -20,8 +20,7 @@
 //! that jumps ahead when all is idle, and the rest are ready futures or ones
 //! polled by hand.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -31,9 +30,9 @@ use std::task::Poll;
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use common::{ms, on_virtual_time, poll_once, yield_now};
 use orchestrate::timeline::{Outcome, Timeline};
 use orchestrate::{race, settled, sleep, timeout};
+use support::{ms, on_virtual_time, poll_once, yield_now};
 use tracing::field::{Field, Visit};
 use tracing::instrument::{WithDispatch, WithSubscriber};
 use tracing::span::{Attributes, Id, Record};

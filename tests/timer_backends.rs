@@ -2,21 +2,22 @@
 //! the process default) picks the timer; the tokio backend fires under an
 //! exhausted coop budget; the async-io one works under every runtime.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
+// Test bodies name helpers as `common::…`.
+use support as common;
 
 use std::future::pending;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{GENEROUS, ms};
 use orchestrate::prelude::*;
 use orchestrate::sleep;
 use orchestrate::timer::{
     AsyncIoTimer, FuturesTimer, TimerBackend, TimerFuture, TokioTimer, set_default_timer,
     with_timer,
 };
+use support::{GENEROUS, ms};
 
 /// Counts the timers it arms and hands the waiting to futures-timer.
 #[derive(Clone, Default)]

@@ -18,8 +18,7 @@
 //! - `race` over an empty collection panics at its first poll naming `race`
 //!   (never hangs), also under a timeout; building and dropping it is fine.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::{Future, pending, ready};
 use std::pin::{Pin, pin};
@@ -28,10 +27,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use common::{FOREVER, GENEROUS, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::timer::{AsyncIoTimer, FuturesTimer, TimerBackend, TokioTimer, with_timer};
 use orchestrate::{sleep, sleep_until};
+use support::{FOREVER, GENEROUS, ms, poll_once, yield_now};
 
 /// One nanosecond short of `Duration::MAX`.
 const NEAR_MAX: Duration = Duration::new(u64::MAX, 999_999_998);
@@ -158,22 +157,6 @@ runtime_tests! {
         .await;
         assert_eq!(all, Ok((0..100).collect::<Vec<_>>()));
         assert_eq!(settled([ready(1), ready(2)]).limit(usize::MAX).await, [1, 2]);
-    }
-
-    // --------------------------------------------------- poll after expiry
-
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn a_timeout_polled_after_it_expired_panics_naming_it() {
-        let mut limited = pin!(timeout(Duration::ZERO, pending::<()>()));
-        assert_eq!(poll_once(limited.as_mut()).await, Poll::Ready(Err(Elapsed::new(Duration::ZERO))));
-        let _ = poll_once(limited.as_mut()).await;
-    }
-
-    #[should_panic(expected = "`Timeout` polled after completion")]
-    async fn a_deadline_run_polled_after_it_expired_panics_naming_it() {
-        let mut limited = pin!(Deadline::at(Instant::now()).run(pending::<()>()));
-        assert!(poll_once(limited.as_mut()).await.is_ready());
-        let _ = poll_once(limited.as_mut()).await;
     }
 
     // ------------------------------------------------------------ empty race

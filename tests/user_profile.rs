@@ -2,8 +2,7 @@
 //! documented scenario, under five runtimes, on a virtual clock, so the times
 //! in the assertions are exact and the suite does not wait for them.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 #[path = "../examples/user_profile/api.rs"]
 mod api;

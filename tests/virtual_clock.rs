@@ -2,19 +2,18 @@
 //! retries complete at exact virtual instants without waiting for real time,
 //! whether the clock is advanced by hand or jumps ahead when idle.
 
-#[macro_use]
-mod common;
+use support::runtime_tests;
 
 use std::future::pending;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, finish_after, ms, poll_once, yield_now};
 use orchestrate::prelude::*;
 use orchestrate::testing::VirtualClock;
 use orchestrate::timer::{self, with_timer};
 use orchestrate::{sleep, sleep_until};
+use support::{DropCounter, finish_after, ms, poll_once, yield_now};
 
 const HOUR: Duration = Duration::from_secs(3600);
 

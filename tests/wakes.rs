@@ -15,8 +15,6 @@
 //!   with no clone leaked;
 //! - a new waker at every poll: the combinator must wake the latest one.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;

@@ -4,6 +4,9 @@
 //! Depend on `orchestrate`, not on this crate: it re-exports everything here
 //! together with the macros, and its documentation holds the guide.
 
+// docs.rs builds (`--cfg docsrs`) show the feature each gated item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod all_failed;
 mod branch;
 mod catch_panic;

@@ -10,8 +10,6 @@
 //!   without the shuffle). A join that re-polls every branch on every wake is
 //!   quadratic here; one that polls only the woken branch is linear.
 
-#![allow(dead_code)] // each bench binary uses a part of it
-
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -19,12 +17,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// Pending once (waking itself), then ready with its value.
-pub(crate) struct YieldOnce<T> {
+pub struct YieldOnce<T> {
     value: Option<T>,
     yielded: bool,
 }
 
-pub(crate) fn yield_once<T>(value: T) -> YieldOnce<T> {
+/// A branch pending once, then ready with `value`: see [`YieldOnce`].
+pub fn yield_once<T>(value: T) -> YieldOnce<T> {
     YieldOnce {
         value: Some(value),
         yielded: false,
@@ -57,7 +56,7 @@ struct CountdownState {
 }
 
 /// One branch of a [`countdown`]: ready with its value when its turn comes.
-pub(crate) struct Countdown<T> {
+pub struct Countdown<T> {
     state: Rc<CountdownState>,
     index: usize,
     value: Option<T>,
@@ -65,10 +64,7 @@ pub(crate) struct Countdown<T> {
 
 /// `n` branches, in input order, each outputting `value(index)`; they complete
 /// in reverse order, each woken by the one after it.
-pub(crate) fn countdown<T>(
-    n: usize,
-    value: impl Fn(usize) -> T,
-) -> impl Iterator<Item = Countdown<T>> {
+pub fn countdown<T>(n: usize, value: impl Fn(usize) -> T) -> impl Iterator<Item = Countdown<T>> {
     let state = Rc::new(CountdownState {
         remaining: Cell::new(n),
         wakers: RefCell::new((0..n).map(|_| None).collect()),
@@ -111,6 +107,6 @@ impl<T: Unpin> Future for Countdown<T> {
 }
 
 /// Ready at once with its value (`std::future::Ready`, named for symmetry).
-pub(crate) fn ready<T>(value: T) -> std::future::Ready<T> {
+pub fn ready<T>(value: T) -> std::future::Ready<T> {
     std::future::ready(value)
 }
