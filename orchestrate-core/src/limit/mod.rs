@@ -5,9 +5,15 @@
 //! `.limit(n)` on a collection bounds one fan-out; these bound every call
 //! made through them, from any task, at any depth.
 
+mod gate;
 mod limiter;
 mod rate;
+mod rejected;
 mod scope;
+mod with;
 
-pub use limiter::{Acquire, Limiter, Permit, Rejected, Run, TryRun};
+pub use gate::{Acquire, Permit, Run, TryRun};
+pub use limiter::Limiter;
 pub use rate::{NotUntil, RateLimiter, Throttled};
+pub use rejected::Rejected;
+pub use with::LimitWith;
