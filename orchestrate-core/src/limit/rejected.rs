@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-/// The error of [`Limiter::try_run`]: the limiter already had as many waiters
-/// as its [`max_waiting`](Limiter::max_waiting) bound.
+/// The error of [`Limiter::try_run`](crate::Limiter::try_run): the limiter already had as many waiters
+/// as its [`max_waiting`](crate::Limiter::max_waiting) bound.
 ///
 /// ```
 /// use orchestrate::{Limiter, Rejected};
