@@ -293,6 +293,52 @@ runtime_tests! {
         .await;
     }
 
+    async fn no_permit_is_lost_over_100_000_acquire_cancel_release_cycles() {
+        let limiter = Limiter::new(4);
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut held = Vec::new();
+        let mut queued = Vec::new();
+        for _ in 0..100_000 {
+            match xorshift(&mut seed) % 5 {
+                0 => held.extend(limiter.try_acquire()),
+                1 => {
+                    let mut waiter = Box::pin(limiter.acquire());
+                    match poll_once(waiter.as_mut()).await {
+                        Poll::Ready(permit) => held.push(permit),
+                        Poll::Pending => queued.push(waiter),
+                    }
+                }
+                // Cancel a queued waiter (granted or not).
+                2 if !queued.is_empty() => {
+                    let at = usize::try_from(xorshift(&mut seed)).unwrap() % queued.len();
+                    drop(queued.swap_remove(at));
+                }
+                3 if !held.is_empty() => {
+                    let at = usize::try_from(xorshift(&mut seed)).unwrap() % held.len();
+                    drop(held.swap_remove(at));
+                }
+                _ => {
+                    let mut still = Vec::new();
+                    for mut waiter in queued.drain(..) {
+                        match poll_once(waiter.as_mut()).await {
+                            Poll::Ready(permit) => held.push(permit),
+                            Poll::Pending => still.push(waiter),
+                        }
+                    }
+                    queued = still;
+                }
+            }
+            // Queued waiters are either granted (holding a permit) or waiting.
+            assert!(limiter.in_flight() <= 4);
+            assert_eq!(limiter.in_flight() + limiter.waiting(), held.len() + queued.len());
+        }
+        drop(held);
+        drop(queued);
+        assert_eq!((limiter.in_flight(), limiter.waiting()), (0, 0));
+        let permits: Vec<_> = (0..5).map_while(|_| limiter.try_acquire()).collect();
+        assert_eq!(permits.len(), 4);
+    }
+
     async fn random_tasks_with_random_cancellation_never_exceed_n_and_lose_no_permit() {
         on_virtual_time(async {
             let limiter = Limiter::new(5);
