@@ -128,11 +128,13 @@
 
 mod macros;
 
+pub use orchestrate_core::limit;
 pub use orchestrate_core::timeline;
 pub use orchestrate_core::{
-    AllFailed, Backoff, CatchPanic, Deadline, Delays, Elapsed, Fallible, FirstOk, Panicked,
-    Parallel, Race, Retry, Settled, Sleep, Timeout, TimeoutExt, TryTimeout, catch_panic, first_ok,
-    parallel, race, retry, settled, sleep, sleep_until, testing, timeout, timer, try_timeout,
+    AllFailed, Backoff, CatchPanic, Deadline, Delays, Elapsed, Fallible, FirstOk, Limiter,
+    NotUntil, Panicked, Parallel, Permit, Race, RateLimiter, Rejected, Retry, Settled, Sleep,
+    Timeout, TimeoutExt, TryTimeout, catch_panic, first_ok, parallel, race, retry, settled, sleep,
+    sleep_until, testing, timeout, timer, try_timeout,
 };
 pub use orchestrate_macros::{retry, timeout};
 
@@ -152,8 +154,8 @@ pub use orchestrate_macros::{retry, timeout};
 /// ```
 pub mod prelude {
     pub use crate::{
-        AllFailed, Backoff, Deadline, Elapsed, TimeoutExt, first_ok, parallel, race, retry,
-        settled, timeout, try_timeout,
+        AllFailed, Backoff, Deadline, Elapsed, Limiter, RateLimiter, TimeoutExt, first_ok,
+        parallel, race, retry, settled, timeout, try_timeout,
     };
 }
 

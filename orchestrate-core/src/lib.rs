@@ -11,6 +11,7 @@ mod all_failed;
 mod branch;
 mod catch_panic;
 mod collection;
+pub mod limit;
 mod retry;
 mod sync;
 mod time;
@@ -24,6 +25,7 @@ pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
     Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
 };
+pub use limit::{Limiter, NotUntil, Permit, RateLimiter, Rejected};
 pub use retry::{Backoff, Delays, Retry, retry};
 pub use time::{
     Deadline, Elapsed, Sleep, Timeout, TimeoutExt, TryTimeout, sleep, sleep_until, testing,

@@ -137,6 +137,32 @@ where
         self.branches.limit = Some(limit);
     }
 
+    /// The same driver over `map(source)`, before the first poll; panics
+    /// with a message naming `call` after it.
+    pub(crate) fn map_source<J, G>(self, call: &str, map: impl FnOnce(I) -> J) -> Driver<J, G, K>
+    where
+        J: Iterator,
+        J::Item: IntoFuture<IntoFuture = G>,
+        G: Future,
+    {
+        assert!(
+            self.wakers.is_none(),
+            "`{call}` called after the first poll; set it before awaiting"
+        );
+        Driver {
+            wakers: None,
+            branches: Branches {
+                source: self.branches.source.map(map),
+                limit: self.branches.limit,
+                slots: Slots::new(Vec::new()),
+                outputs: None,
+                indices: Vec::new(),
+                started: 0,
+                running: 0,
+            },
+        }
+    }
+
     /// Every kept value, in input order; call once the driver has finished.
     pub(crate) fn into_kept(self) -> Vec<K> {
         match self.branches.outputs {

@@ -3,6 +3,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::Fallible;
+use crate::limit::{LimitWith, Limiter, Run};
+
 use super::driver::{Driver, Flow, Output, Progress};
 use crate::AllFailed;
 
@@ -56,6 +58,41 @@ where
     F::Output: Fallible,
 {
     driver: Option<Driver<I, F, <F::Output as Fallible>::Err>>,
+}
+
+impl<I, F> FirstOk<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+    F::Output: Fallible,
+{
+    /// Runs each branch through [`Limiter::run`]: under a permit of a limiter
+    /// shared with other calls, so every fan-out (and every level of a nested
+    /// one) through it shares one bound. Branches wait for permits in
+    /// arrival order; a branch that gets its permit starts then.
+    ///
+    /// # Panics
+    ///
+    /// If called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::{first_ok, Limiter};
+    /// static API: Limiter = Limiter::new(2);
+    /// # futures::executor::block_on(async {
+    /// let mirrors = [Err("down"), Ok("b"), Ok("c")].map(std::future::ready);
+    /// assert_eq!(first_ok(mirrors).limit_with(&API).await, Ok("b"));
+    /// # });
+    /// ```
+    pub fn limit_with(self, limiter: &Limiter) -> FirstOk<LimitWith<'_, I>, Run<'_, F>> {
+        FirstOk {
+            driver: self.driver.map(|driver| {
+                driver.map_source("first_ok(..).limit_with(..)", |source| {
+                    LimitWith::new(source, limiter)
+                })
+            }),
+        }
+    }
 }
 
 // The branches live pinned in the driver's heap slice: moving the join

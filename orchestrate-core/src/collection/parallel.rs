@@ -3,6 +3,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::Fallible;
+use crate::limit::{LimitWith, Limiter, Run};
+
 use super::driver::{Driver, Flow, Output, Progress};
 
 /// Runs every future of a collection at once and fails fast (JS `Promise.all`).
@@ -74,6 +76,36 @@ where
     F: Future,
     F::Output: Fallible,
 {
+    /// Runs each branch through [`Limiter::run`]: under a permit of a limiter
+    /// shared with other calls, so every fan-out (and every level of a nested
+    /// one) through it shares one bound. Branches wait for permits in
+    /// arrival order; a branch that gets its permit starts then.
+    /// Combinable with [`.limit(n)`](Parallel::limit): a branch needs both a
+    /// slot of the join and a permit.
+    ///
+    /// # Panics
+    ///
+    /// If called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::{parallel, Limiter};
+    /// static API: Limiter = Limiter::new(4);
+    /// # futures::executor::block_on(async {
+    /// let calls = (1..=50).map(|n| async move { Ok::<_, ()>(n * n) });
+    /// let squares = parallel(calls).limit_with(&API).await;
+    /// assert_eq!(squares.unwrap()[49], 2500);
+    /// # });
+    /// ```
+    pub fn limit_with(self, limiter: &Limiter) -> Parallel<LimitWith<'_, I>, Run<'_, F>> {
+        Parallel {
+            driver: self.driver.map(|driver| {
+                driver.map_source("parallel(..).limit_with(..)", |source| {
+                    LimitWith::new(source, limiter)
+                })
+            }),
+        }
+    }
+
     /// Runs at most `n` branches at once; later ones start as earlier ones
     /// finish. Output order is still input order, and an error still stops
     /// everything at once (branches not started yet never start).

@@ -2,6 +2,8 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::limit::{LimitWith, Limiter, Run};
+
 use super::driver::{Driver, Flow, Progress};
 
 /// Runs every future of a collection at once; the first to complete wins
@@ -59,6 +61,41 @@ where
     F: Future,
 {
     driver: Option<Driver<I, F, ()>>,
+}
+
+impl<I, F> Race<I, F>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
+    /// Runs each branch through [`Limiter::run`]: under a permit of a limiter
+    /// shared with other calls, so every fan-out (and every level of a nested
+    /// one) through it shares one bound. Branches wait for permits in
+    /// arrival order; a branch that gets its permit starts then.
+    ///
+    /// # Panics
+    ///
+    /// If called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::{race, Limiter};
+    /// static API: Limiter = Limiter::new(1);
+    /// # futures::executor::block_on(async {
+    /// // One permit: the branches start one after another, the first wins.
+    /// let winner = race([1, 2, 3].map(|n| async move { n })).limit_with(&API).await;
+    /// assert_eq!(winner, 1);
+    /// # });
+    /// ```
+    pub fn limit_with(self, limiter: &Limiter) -> Race<LimitWith<'_, I>, Run<'_, F>> {
+        Race {
+            driver: self.driver.map(|driver| {
+                driver.map_source("race(..).limit_with(..)", |source| {
+                    LimitWith::new(source, limiter)
+                })
+            }),
+        }
+    }
 }
 
 // The branches live pinned in the driver's heap slice: moving the join

@@ -2,6 +2,8 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::limit::{LimitWith, Limiter, Run};
+
 use super::driver::{Driver, Flow, Progress};
 
 /// Runs every future of a collection to completion and keeps every output, in
@@ -57,6 +59,39 @@ where
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
+    /// Runs each branch through [`Limiter::run`]: under a permit of a limiter
+    /// shared with other calls, so every fan-out (and every level of a nested
+    /// one) through it shares one bound. Branches wait for permits in
+    /// arrival order; a branch that gets its permit starts then.
+    /// Combinable with [`.limit(n)`](Settled::limit): a branch needs both a
+    /// slot of the join and a permit.
+    ///
+    /// # Panics
+    ///
+    /// If called after the first poll.
+    ///
+    /// ```
+    /// # use orchestrate::{settled, Limiter};
+    /// static API: Limiter = Limiter::new(1);
+    /// # futures::executor::block_on(async {
+    /// // Every level of a nested fan-out shares the one bound (it is re-entrant).
+    /// let posts = (1..=3).map(|post| async move {
+    ///     settled([post, post * 10].map(|n| async move { n })).limit_with(&API).await
+    /// });
+    /// let all = settled(posts).limit_with(&API).await;
+    /// assert_eq!(all, [vec![1, 10], vec![2, 20], vec![3, 30]]);
+    /// # });
+    /// ```
+    pub fn limit_with(self, limiter: &Limiter) -> Settled<LimitWith<'_, I>, Run<'_, F>> {
+        Settled {
+            driver: self.driver.map(|driver| {
+                driver.map_source("settled(..).limit_with(..)", |source| {
+                    LimitWith::new(source, limiter)
+                })
+            }),
+        }
+    }
+
     /// Runs at most `n` branches at once; later ones start as earlier ones
     /// finish. Output order is still input order.
     ///

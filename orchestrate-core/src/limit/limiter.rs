@@ -1,0 +1,333 @@
+//! [`Limiter`]: at most `n` futures at once, shared by every caller.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::IntoFuture;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+use super::gate::{Acquire, Permit, Run, TryRun};
+use super::scope;
+
+/// A concurrency limit shared across calls (a bulkhead): at most `n` futures
+/// run through it at once, whoever calls them.
+///
+/// `.limit(n)` on a collection bounds one fan-out; a `Limiter` bounds every
+/// fan-out, handler and nested call that goes through it, such as every call
+/// to one API. Waiters get permits in arrival order (fair), and it works on
+/// any executor.
+///
+/// # Sharing
+///
+/// `new` is a `const fn`, so the usual home of a limiter is a `static`
+/// (`&'static` is then free to pass around); an `Arc<Limiter>` works too
+/// (methods take `&self`). It is not `Clone`: a clone would be a second,
+/// independent bound.
+///
+/// ```
+/// use orchestrate::{settled, Limiter};
+///
+/// /// The API allows 2 requests at once, whoever makes them.
+/// static API: Limiter = Limiter::new(2);
+///
+/// async fn fetch(id: u32) -> u32 {
+///     API.run(async move { id * 10 }).await
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let pages = settled((1..=5).map(fetch)).await;
+/// assert_eq!(pages, [10, 20, 30, 40, 50]);
+/// assert_eq!(API.in_flight(), 0);
+/// # });
+/// ```
+///
+/// A limit of 0 in a `static` does not compile:
+///
+/// ```compile_fail
+/// static NONE: orchestrate::Limiter = orchestrate::Limiter::new(0);
+/// # let _ = &NONE;
+/// ```
+///
+/// # Re-entrant
+///
+/// A future already running under a permit of a limiter (through
+/// [`run`](Limiter::run) or [`try_run`](Limiter::try_run), at any depth) does
+/// not take a second permit of it: nested `run`s, [`acquire`](Limiter::acquire)s
+/// and [`limit_with`](crate::Settled::limit_with)s of the same limiter inside
+/// it pass straight through. So one limiter used at two levels of a nested
+/// fan-out never deadlocks. The bound is meant for the leaf calls (the fns
+/// that call the API): put the limiter there, and the levels above it need
+/// none. Like a [`Deadline`](crate::Deadline)'s scope, this follows the future
+/// on any executor, but not into futures spawned from inside it.
+///
+/// ```
+/// use orchestrate::{settled, Limiter};
+///
+/// static API: Limiter = Limiter::new(1);
+///
+/// async fn comments(post: u32) -> u32 {
+///     API.run(async move { post + 1 }).await // nested: no second permit
+/// }
+///
+/// # futures::executor::block_on(async {
+/// // One permit, two levels: does not deadlock.
+/// let posts = settled([1, 2].map(|post| API.run(comments(post)))).await;
+/// assert_eq!(posts, [2, 3]);
+/// # });
+/// ```
+///
+/// # Cancellation and panics
+///
+/// A waiter dropped while queued takes no permit and passes on any permit it
+/// was just granted, so no other waiter misses its turn. A permit is returned
+/// when its holder finishes, is dropped, or panics.
+pub struct Limiter {
+    permits: usize,
+    pub(super) max_waiting: usize,
+    state: Mutex<State>,
+}
+
+pub(super) struct State {
+    pub(super) free: usize,
+    /// Queued waiters that have no permit yet.
+    pub(super) waiting: usize,
+    /// In arrival order; a granted waiter stays until it takes its permit.
+    pub(super) queue: VecDeque<Waiter>,
+    pub(super) next_id: u64,
+}
+
+pub(super) struct Waiter {
+    pub(super) id: u64,
+    pub(super) waker: Waker,
+    pub(super) granted: bool,
+}
+
+impl Limiter {
+    /// A limiter that lets at most `n` futures run at once, with no bound on
+    /// how many wait.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0 (in a `static` or `const`, a compile error instead).
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// static DB: Limiter = Limiter::new(10);
+    /// assert_eq!(DB.in_flight(), 0);
+    /// ```
+    pub const fn new(n: usize) -> Limiter {
+        assert!(
+            n > 0,
+            "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
+        );
+        Limiter {
+            permits: n,
+            max_waiting: usize::MAX,
+            state: Mutex::new(State {
+                free: n,
+                waiting: 0,
+                queue: VecDeque::new(),
+                next_id: 0,
+            }),
+        }
+    }
+
+    /// Bounds the waiters: [`try_run`](Limiter::try_run) returns
+    /// `Err(Rejected)` at once when `k` are already queued.
+    /// ([`run`](Limiter::run) and [`acquire`](Limiter::acquire) ignore the
+    /// bound and wait.)
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// static API: Limiter = Limiter::new(4).max_waiting(16);
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(API.try_run(async { 1 }).await, Ok(1));
+    /// # });
+    /// ```
+    #[must_use]
+    pub const fn max_waiting(mut self, k: usize) -> Limiter {
+        self.max_waiting = k;
+        self
+    }
+
+    /// Runs `future` while holding a permit, waiting for one first as long
+    /// as it takes. Output: `F::Output`.
+    ///
+    /// The permit is returned when the future finishes, panics or is dropped.
+    /// Waiting is cancellation-safe: under a [`Deadline`](crate::Deadline) or a
+    /// timeout, a wait that runs out gives up its place without taking a
+    /// permit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::{Deadline, Limiter};
+    ///
+    /// static API: Limiter = Limiter::new(1);
+    ///
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(API.run(async { "ok" }).await, "ok");
+    ///
+    /// let held = API.acquire().await;
+    /// // No permit is free: the wait gives up at the deadline.
+    /// let late = Deadline::after(Duration::from_millis(10)).run(API.run(async { "late" })).await;
+    /// assert!(late.is_err());
+    /// drop(held);
+    /// assert_eq!(API.waiting(), 0);
+    /// # });
+    /// ```
+    pub fn run<F: IntoFuture>(&self, future: F) -> Run<'_, F::IntoFuture> {
+        Run::new(self, future.into_future())
+    }
+
+    /// As [`run`](Limiter::run), but with [`max_waiting(k)`](Limiter::max_waiting)
+    /// set, `Err(Rejected)` at once (without running `future`) when `k`
+    /// waiters are already queued. Output: `Result<F::Output, Rejected>`.
+    /// Without `max_waiting` it never rejects.
+    ///
+    /// ```
+    /// use orchestrate::{Limiter, Rejected};
+    ///
+    /// static API: Limiter = Limiter::new(1).max_waiting(0);
+    ///
+    /// # futures::executor::block_on(async {
+    /// let held = API.acquire().await;
+    /// assert_eq!(API.try_run(async { 1 }).await, Err(Rejected::new(0)));
+    /// drop(held);
+    /// assert_eq!(API.try_run(async { 1 }).await, Ok(1));
+    /// # });
+    /// ```
+    pub fn try_run<F: IntoFuture>(&self, future: F) -> TryRun<'_, F::IntoFuture> {
+        TryRun::new(self, future.into_future())
+    }
+
+    /// Waits for a permit (in arrival order). Output: a [`Permit`], returned
+    /// to the limiter when dropped.
+    ///
+    /// A permit does not put the limiter in scope for the code that holds it
+    /// (it is not a future): prefer [`run`](Limiter::run) for work that may
+    /// nest calls through the same limiter. Inside a `run` of this limiter,
+    /// `acquire` is re-entrant and gives a permit that holds nothing.
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// static API: Limiter = Limiter::new(2);
+    /// # futures::executor::block_on(async {
+    /// let permit = API.acquire().await;
+    /// assert_eq!(API.in_flight(), 1);
+    /// drop(permit);
+    /// assert_eq!(API.in_flight(), 0);
+    /// # });
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire::new(self)
+    }
+
+    /// A permit if one is free and no one is queued for it, without waiting
+    /// (it never goes ahead of a queued waiter); `None` otherwise.
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// let limiter = Limiter::new(1);
+    /// let first = limiter.try_acquire();
+    /// assert!(first.is_some());
+    /// assert!(limiter.try_acquire().is_none());
+    /// drop(first);
+    /// assert!(limiter.try_acquire().is_some());
+    /// ```
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+        if scope::holds(self.id()) {
+            return Some(Permit::new(None));
+        }
+        let mut state = self.lock();
+        // A free permit means no one waits: releases go to waiters first.
+        if state.free > 0 {
+            state.free -= 1;
+            Some(Permit::new(Some(self)))
+        } else {
+            None
+        }
+    }
+
+    /// How many permits are held (granted, taken or not yet).
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// let limiter = Limiter::new(3);
+    /// let _permit = limiter.try_acquire();
+    /// assert_eq!(limiter.in_flight(), 1);
+    /// ```
+    pub fn in_flight(&self) -> usize {
+        self.permits - self.lock().free
+    }
+
+    /// How many callers are queued for a permit.
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// assert_eq!(Limiter::new(3).waiting(), 0);
+    /// ```
+    pub fn waiting(&self) -> usize {
+        self.lock().waiting
+    }
+
+    /// The limit: how many futures may run through it at once.
+    ///
+    /// ```
+    /// # use orchestrate::Limiter;
+    /// assert_eq!(Limiter::new(3).limit(), 3);
+    /// ```
+    pub const fn limit(&self) -> usize {
+        self.permits
+    }
+
+    /// What identifies this limiter in the ambient scope: its address, fixed
+    /// while anything borrows it.
+    pub(super) fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // No user code runs under the lock: a poisoned state is still whole.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands a returned permit to the first waiter without one, or frees it.
+    pub(super) fn release(&self) {
+        let waker = {
+            let mut state = self.lock();
+            state.pass_on()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl State {
+    /// Gives one permit to the first waiter that has none (returning its
+    /// waker), or to the pool.
+    pub(super) fn pass_on(&mut self) -> Option<Waker> {
+        if let Some(waiter) = self.queue.iter_mut().find(|waiter| !waiter.granted) {
+            waiter.granted = true;
+            self.waiting -= 1;
+            Some(waiter.waker.clone())
+        } else {
+            self.free += 1;
+            None
+        }
+    }
+}
+
+impl fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        let mut out = f.debug_struct("Limiter");
+        out.field("limit", &self.permits)
+            .field("in_flight", &(self.permits - state.free))
+            .field("waiting", &state.waiting);
+        if self.max_waiting != usize::MAX {
+            out.field("max_waiting", &self.max_waiting);
+        }
+        out.finish_non_exhaustive()
+    }
+}
