@@ -10,8 +10,8 @@ use support::runtime_tests;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use support::{DropCounter, FOREVER, finish_after, ms, on_virtual_time};
 use orchestrate::{AllFailed, Elapsed, first_ok, parallel, race, settled, timer};
+use support::{DropCounter, FOREVER, finish_after, ms, on_virtual_time};
 
 #[derive(Debug, PartialEq)]
 enum AppError {

@@ -11,11 +11,11 @@ use support::runtime_tests;
 use std::sync::Mutex;
 use std::task::Poll;
 
-use support::{FOREVER, InFlight, ms, on_virtual_time, poll_once, shuffled_delays};
 use orchestrate::{
     Deadline, Limiter, Panicked, Rejected, catch_panic, parallel, race, settled, sleep, timeout,
     timer,
 };
+use support::{FOREVER, InFlight, ms, on_virtual_time, poll_once, shuffled_delays};
 
 /// A small xorshift generator: the same "random" sequence on every run.
 fn xorshift(seed: &mut u64) -> u64 {

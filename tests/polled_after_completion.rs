@@ -96,9 +96,11 @@ fn targets() -> Vec<(&'static str, fn())> {
         }),
         ("`parallel!` polled after completion", || {
             // Under the `timeout = …` option.
-            poll_past_the_end(orchestrate::parallel!(timeout = Duration::from_secs(5); async {
-                Ok::<u8, orchestrate::Elapsed>(1)
-            }));
+            poll_past_the_end(
+                orchestrate::parallel!(timeout = Duration::from_secs(5); async {
+                    Ok::<u8, orchestrate::Elapsed>(1)
+                }),
+            );
         }),
         ("`Retry` polled after completion", || {
             poll_past_the_end(retry(Backoff::immediate(), || async { Ok::<_, ()>(1) }));

@@ -8,8 +8,8 @@ use support::runtime_tests;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::{ms, on_virtual_time};
 use orchestrate::{Deadline, RateLimiter, settled, sleep, timeout, timer};
+use support::{ms, on_virtual_time};
 
 runtime_tests! {
     async fn burst_one_spaces_every_start_exactly() {

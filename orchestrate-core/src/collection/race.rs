@@ -24,7 +24,8 @@ use super::driver::{Driver, Flow, Progress};
 /// use orchestrate::{race, sleep};
 ///
 /// # futures::executor::block_on(async {
-/// let mirrors = [("eu", 30), ("us", 5), ("ap", 60)].map(|(name, ms)| async move {
+/// // Real sleeps, far apart so that a loaded machine keeps their order.
+/// let mirrors = [("eu", 600), ("us", 5), ("ap", 1200)].map(|(name, ms)| async move {
 ///     sleep(Duration::from_millis(ms)).await;
 ///     name
 /// });
