@@ -1,5 +1,5 @@
 //! The fixed-set macros and a timeout around a ready future never touch the
-//! heap (issue 6). A counting global allocator (`stats_alloc`) sees every
+//! heap. A counting global allocator (`stats_alloc`) sees every
 //! allocation of the process; each check builds its future and drives it to
 //! the end with a no-op waker (no executor that could allocate), and fails if
 //! that allocated anything.
