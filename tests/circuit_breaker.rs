@@ -285,12 +285,17 @@ runtime_tests! {
             // The slow call started while closed fails after the breaker
             // opened (at 0) and turned half-open (at 30 s): it is no trial,
             // so it does not reopen it.
-            let (slow, fast) = settled!(
+            let (slow, fast, seen) = settled!(
                 call(&breaker, SECS_30 + ms(10), Err(ApiError::Down)),
-                fail(&breaker)
+                fail(&breaker),
+                async {
+                    sleep(SECS_30 + ms(5)).await;
+                    breaker.state()
+                },
             )
             .await;
             assert_eq!((slow, fast), (Err(ApiError::Down), Err(ApiError::Down)));
+            assert_eq!(seen, HalfOpen);
             assert_eq!(breaker.state(), HalfOpen);
             succeed(&breaker).await.unwrap();
             assert_eq!(breaker.state(), Closed);
