@@ -51,7 +51,10 @@ fn call() -> impl Strategy<Value = Call> {
 fn check_serial(changes: &[(BreakerState, BreakerState)], last: BreakerState) {
     let mut state = Closed;
     for &(from, to) in changes {
-        assert_eq!(from, state, "a change from a state it was not in: {changes:?}");
+        assert_eq!(
+            from, state,
+            "a change from a state it was not in: {changes:?}"
+        );
         assert!(
             matches!(
                 (from, to),

@@ -194,6 +194,7 @@ impl<C> CircuitBreaker<C> {
     ///
     /// let breaker = CircuitBreaker::failure_rate(0.5, 100).min_calls(10);
     /// ```
+    #[must_use]
     pub const fn min_calls(mut self, m: u32) -> Self {
         match self.config.policy {
             Policy::Rate { window, .. } => assert!(
@@ -217,6 +218,7 @@ impl<C> CircuitBreaker<C> {
     ///
     /// let breaker = CircuitBreaker::consecutive_failures(5).open_for(Duration::from_secs(10));
     /// ```
+    #[must_use]
     pub const fn open_for(mut self, duration: Duration) -> Self {
         self.config.open_for = duration;
         self
@@ -234,6 +236,7 @@ impl<C> CircuitBreaker<C> {
     ///
     /// let breaker = CircuitBreaker::consecutive_failures(5).half_open_calls(3);
     /// ```
+    #[must_use]
     pub const fn half_open_calls(mut self, p: u32) -> Self {
         assert!(
             p > 0,
@@ -270,6 +273,7 @@ impl<C> CircuitBreaker<C> {
     /// assert_eq!(OPENED.load(Ordering::Relaxed), 1);
     /// # });
     /// ```
+    #[must_use]
     pub const fn on_state_change(mut self, notify: fn(BreakerState, BreakerState)) -> Self {
         self.config.on_state_change = Some(notify);
         self
@@ -356,6 +360,7 @@ impl CircuitBreaker<EveryError> {
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
     /// # });
     /// ```
+    #[must_use]
     pub const fn failure_when<E>(
         self,
         is_failure: fn(&E) -> bool,

@@ -14,17 +14,24 @@ struct Attempt<F> {
     index: u32,
 }
 
-/// Reports the first attempt's latency to an adaptive [`Hedge`] when it ends,
-/// answered or dropped.
+/// The first attempt's start, for an adaptive [`Hedge`] to learn its latency:
+/// exact if it answers, a lower bound if it is dropped first.
 struct FirstAttempt<'h> {
     hedge: &'h Hedge,
     start: Instant,
+    answered: bool,
+}
+
+impl FirstAttempt<'_> {
+    fn answered(mut self) {
+        self.answered = true;
+    }
 }
 
 impl Drop for FirstAttempt<'_> {
     fn drop(&mut self) {
-        self.hedge
-            .observe(crate::time::now().saturating_duration_since(self.start));
+        let took = crate::time::now().saturating_duration_since(self.start);
+        self.hedge.observe(took, !self.answered);
     }
 }
 
@@ -122,7 +129,7 @@ impl<F, Fut: IntoFuture> fmt::Debug for Hedged<'_, F, Fut> {
     }
 }
 
-impl<'h, F, Fut, T, E> Future for Hedged<'h, F, Fut>
+impl<F, Fut, T, E> Future for Hedged<'_, F, Fut>
 where
     F: FnMut() -> Fut,
     Fut: IntoFuture<Output = Result<T, E>>,
@@ -161,7 +168,11 @@ where
                 *this.latest_failed = false;
                 this.timer.set(None);
                 if index == 0 {
-                    *this.first = this.policy.map(|hedge| FirstAttempt { hedge, start: now });
+                    *this.first = this.policy.map(|hedge| FirstAttempt {
+                        hedge,
+                        start: now,
+                        answered: false,
+                    });
                 }
                 this.running.push(Attempt {
                     future: Box::pin((this.make)().into_future()),
@@ -174,8 +185,12 @@ where
                 match attempt.future.as_mut().poll(cx) {
                     Poll::Pending => i += 1,
                     Poll::Ready(Ok(value)) => {
+                        match this.first.take() {
+                            Some(first) if attempt.index == 0 => first.answered(),
+                            // Dropped unanswered: a lower bound.
+                            _ => {}
+                        }
                         // The winner's instant: drop the others now.
-                        this.first.take();
                         this.running.clear();
                         this.timer.set(None);
                         *this.done = true;
@@ -184,7 +199,9 @@ where
                     Poll::Ready(Err(error)) => {
                         let ended = this.running.remove(i);
                         if ended.index == 0 {
-                            this.first.take();
+                            if let Some(first) = this.first.take() {
+                                first.answered();
+                            }
                         }
                         if ended.index + 1 == *this.launched {
                             *this.latest_failed = true;
@@ -199,7 +216,7 @@ where
                 return Poll::Ready(this.last_error.take().expect("every attempt failed"));
             }
             // Loop again only to start a successor that is due now.
-            if !due && !(more && *this.latest_failed) {
+            if !(due || more && *this.latest_failed) {
                 return Poll::Pending;
             }
         }

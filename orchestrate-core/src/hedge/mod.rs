@@ -87,8 +87,9 @@ pub struct Hedge {
     max_extra: u32,
     percentile: Option<f64>,
     min_delay: Duration,
-    // The latest first-attempt latencies, oldest first.
-    latencies: Mutex<VecDeque<Duration>>,
+    // The latest first-attempt latencies, oldest first, `true` for a lower
+    // bound (dropped before it answered).
+    latencies: Mutex<VecDeque<(Duration, bool)>>,
 }
 
 impl Hedge {
@@ -124,6 +125,7 @@ impl Hedge {
     ///
     /// static HEDGE: Hedge = Hedge::after(Duration::from_millis(50)).max_extra(2);
     /// ```
+    #[must_use]
     pub const fn max_extra(mut self, k: u32) -> Self {
         assert!(
             k > 0,
@@ -134,9 +136,12 @@ impl Hedge {
     }
 
     /// Sets the delay to the `percentile` (in (0, 1), such as 0.95) of the
-    /// latencies of the last 100 calls' first attempts (an attempt dropped
-    /// before it answered counts the time it ran, a lower bound). Until 20
-    /// calls were seen, the delay is `after`.
+    /// latencies of the first attempts of the last 100 calls. A first
+    /// attempt dropped before it answered (another won) was slower than the
+    /// time it ran: it counts for its rank, and when the percentile falls on
+    /// such a lower bound, the delay is the largest latency actually seen
+    /// below it (so a slow tail does not push the delay up to the hedged
+    /// answers' times). Until 20 calls were seen, the delay is `after`.
     ///
     /// # Panics
     ///
@@ -148,6 +153,7 @@ impl Hedge {
     ///
     /// static HEDGE: Hedge = Hedge::after(Duration::from_millis(50)).adaptive(0.95);
     /// ```
+    #[must_use]
     pub const fn adaptive(mut self, percentile: f64) -> Self {
         assert!(
             percentile > 0.0 && percentile < 1.0,
@@ -167,6 +173,7 @@ impl Hedge {
     /// let hedge = Hedge::after(Duration::from_millis(1)).min_delay(Duration::from_millis(5));
     /// assert_eq!(hedge.delay(), Duration::from_millis(5));
     /// ```
+    #[must_use]
     pub const fn min_delay(mut self, min_delay: Duration) -> Self {
         self.min_delay = min_delay;
         self
@@ -189,16 +196,21 @@ impl Hedge {
             if latencies.len() < MIN_SAMPLES {
                 return None;
             }
-            let mut sorted: Vec<Duration> = latencies.iter().copied().collect();
+            let mut sorted: Vec<(Duration, bool)> = latencies.iter().copied().collect();
             sorted.sort_unstable();
-            // The nearest-rank percentile.
+            // The nearest-rank percentile, or the largest answered latency
+            // below it if it is a lower bound.
             #[allow(
                 clippy::cast_possible_truncation,
                 clippy::cast_sign_loss,
                 clippy::cast_precision_loss
             )]
             let rank = (percentile * sorted.len() as f64).ceil() as usize;
-            Some(sorted[rank.clamp(1, sorted.len()) - 1])
+            sorted[..rank.clamp(1, sorted.len())]
+                .iter()
+                .rev()
+                .find(|(_, lower_bound)| !lower_bound)
+                .map(|&(latency, _)| latency)
         });
         observed.unwrap_or(self.after).max(self.min_delay)
     }
@@ -222,7 +234,7 @@ impl Hedge {
         Hedged::new(make, self.after, self.max_extra, Some(self))
     }
 
-    fn observe(&self, latency: Duration) {
+    fn observe(&self, latency: Duration, lower_bound: bool) {
         if self.percentile.is_none() {
             return;
         }
@@ -233,6 +245,6 @@ impl Hedge {
         if latencies.len() == WINDOW {
             latencies.pop_front();
         }
-        latencies.push_back(latency);
+        latencies.push_back((latency, lower_bound));
     }
 }
