@@ -34,7 +34,7 @@ pub enum BreakerState {
 /// let _ = breaker.run(async { Err::<(), _>(CircuitOpen::from_parts(None)) }).await;
 /// assert_eq!(breaker.state(), BreakerState::Open);
 ///
-/// let refused = breaker.run(async { Ok(()) }).await.unwrap_err();
+/// let refused = breaker.run(async { Ok::<(), CircuitOpen>(()) }).await.unwrap_err();
 /// assert!(refused.to_string().starts_with("circuit breaker open for another "));
 /// assert!(refused.remaining() <= Duration::from_secs(30));
 /// # });
