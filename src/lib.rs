@@ -136,6 +136,10 @@ pub use orchestrate_core::{
     Timeout, TimeoutExt, TryTimeout, catch_panic, first_ok, parallel, race, retry, settled, sleep,
     sleep_until, testing, timeout, timer, try_timeout,
 };
+pub use orchestrate_core::{
+    BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, Hedge, Hedged, IsFailure,
+    hedge,
+};
 pub use orchestrate_macros::{retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the

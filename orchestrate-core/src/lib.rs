@@ -9,9 +9,11 @@
 
 mod all_failed;
 mod branch;
+mod breaker;
 mod catch_panic;
 mod collection;
 pub mod limit;
+mod hedge;
 mod retry;
 mod sync;
 mod time;
@@ -21,11 +23,13 @@ pub mod timeline;
 pub mod __private;
 
 pub use all_failed::AllFailed;
+pub use breaker::{BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, IsFailure};
 pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
     Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
 };
 pub use limit::{Limiter, NotUntil, Permit, RateLimiter, Rejected};
+pub use hedge::{Hedge, Hedged, hedge};
 pub use retry::{Backoff, Delays, Retry, retry};
 pub use time::{
     Deadline, Elapsed, Sleep, Timeout, TimeoutExt, TryTimeout, sleep, sleep_until, testing,

@@ -1,0 +1,224 @@
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use super::Hedge;
+use crate::{Sleep, sleep_until};
+
+struct Attempt<F> {
+    future: Pin<Box<F>>,
+    index: u32,
+}
+
+/// The first attempt's start, for an adaptive [`Hedge`] to learn its latency:
+/// exact if it answers, a lower bound if it is dropped first.
+struct FirstAttempt<'h> {
+    hedge: &'h Hedge,
+    start: Instant,
+    answered: bool,
+}
+
+impl FirstAttempt<'_> {
+    fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for FirstAttempt<'_> {
+    fn drop(&mut self) {
+        let took = crate::time::now().saturating_duration_since(self.start);
+        self.hedge.observe(took, !self.answered);
+    }
+}
+
+pin_project! {
+    /// The future of [`hedge`](crate::hedge()) and [`Hedge::run`]. Output: the
+    /// first `Ok` of any attempt, or the last error if every attempt failed.
+    ///
+    /// Polling it again after it has returned `Ready` panics with a message
+    /// naming `hedge`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use orchestrate::{hedge, Hedged};
+    /// # futures::executor::block_on(async {
+    /// let call = hedge(Duration::from_millis(5), || async { Ok::<_, ()>(1) });
+    /// assert_eq!(call.await, Ok(1));
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Hedged<'h, F, Fut: IntoFuture> {
+        make: F,
+        policy: Option<&'h Hedge>,
+        after: Duration,
+        max_extra: u32,
+        // Set at the first poll.
+        delay: Duration,
+        launched: u32,
+        running: Vec<Attempt<Fut::IntoFuture>>,
+        latest_start: Option<Instant>,
+        latest_failed: bool,
+        first: Option<FirstAttempt<'h>>,
+        last_error: Option<Fut::Output>,
+        done: bool,
+        // When the next attempt is due.
+        #[pin]
+        timer: Option<Sleep>,
+    }
+}
+
+impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
+    pub(super) fn new(make: F, after: Duration, max_extra: u32, policy: Option<&'h Hedge>) -> Self {
+        Hedged {
+            make,
+            policy,
+            after,
+            max_extra,
+            delay: after,
+            launched: 0,
+            running: Vec::new(),
+            latest_start: None,
+            latest_failed: false,
+            first: None,
+            last_error: None,
+            done: false,
+            timer: None,
+        }
+    }
+
+    /// At most `k` extra attempts (default 1, or the [`Hedge`]'s).
+    ///
+    /// # Panics
+    ///
+    /// If `k` is 0 (that is no hedging).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orchestrate::hedge;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let answer = hedge(Duration::from_millis(5), || async { Err::<(), _>("down") })
+    ///     .max_extra(2)
+    ///     .await;
+    /// // Three attempts, all failed: the last error.
+    /// assert_eq!(answer, Err("down"));
+    /// # });
+    /// ```
+    pub fn max_extra(mut self, k: u32) -> Self {
+        assert!(
+            k > 0,
+            "hedge(..).max_extra(0): hedging needs at least 1 extra attempt"
+        );
+        self.max_extra = k;
+        self
+    }
+}
+
+impl<F, Fut: IntoFuture> fmt::Debug for Hedged<'_, F, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hedged")
+            .field("after", &self.after)
+            .field("max_extra", &self.max_extra)
+            .field("launched", &self.launched)
+            .field("running", &self.running.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, Fut, T, E> Future for Hedged<'_, F, Fut>
+where
+    F: FnMut() -> Fut,
+    Fut: IntoFuture<Output = Result<T, E>>,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        assert!(!*this.done, "hedge polled after it completed");
+        if *this.launched == 0 {
+            if let Some(policy) = this.policy {
+                *this.delay = policy.delay();
+            }
+        }
+        loop {
+            let more = *this.launched <= *this.max_extra;
+            let due = match *this.latest_start {
+                None => true,
+                Some(_) if !more => false,
+                Some(_) if *this.latest_failed => true,
+                Some(start) => {
+                    if this.timer.is_none() {
+                        this.timer.set(Some(sleep_until(start + *this.delay)));
+                    }
+                    match this.timer.as_mut().as_pin_mut() {
+                        Some(timer) => timer.poll(cx).is_ready(),
+                        None => unreachable!("set above"),
+                    }
+                }
+            };
+            if due {
+                let now = crate::time::now();
+                let index = *this.launched;
+                *this.launched += 1;
+                *this.latest_start = Some(now);
+                *this.latest_failed = false;
+                this.timer.set(None);
+                if index == 0 {
+                    *this.first = this.policy.map(|hedge| FirstAttempt {
+                        hedge,
+                        start: now,
+                        answered: false,
+                    });
+                }
+                this.running.push(Attempt {
+                    future: Box::pin((this.make)().into_future()),
+                    index,
+                });
+            }
+            let mut i = 0;
+            while i < this.running.len() {
+                let attempt = &mut this.running[i];
+                match attempt.future.as_mut().poll(cx) {
+                    Poll::Pending => i += 1,
+                    Poll::Ready(Ok(value)) => {
+                        match this.first.take() {
+                            Some(first) if attempt.index == 0 => first.answered(),
+                            // Dropped unanswered: a lower bound.
+                            _ => {}
+                        }
+                        // The winner's instant: drop the others now.
+                        this.running.clear();
+                        this.timer.set(None);
+                        *this.done = true;
+                        return Poll::Ready(Ok(value));
+                    }
+                    Poll::Ready(Err(error)) => {
+                        let ended = this.running.remove(i);
+                        if ended.index == 0 {
+                            if let Some(first) = this.first.take() {
+                                first.answered();
+                            }
+                        }
+                        if ended.index + 1 == *this.launched {
+                            *this.latest_failed = true;
+                        }
+                        *this.last_error = Some(Err(error));
+                    }
+                }
+            }
+            let more = *this.launched <= *this.max_extra;
+            if this.running.is_empty() && !more {
+                *this.done = true;
+                return Poll::Ready(this.last_error.take().expect("every attempt failed"));
+            }
+            // Loop again only to start a successor that is due now.
+            if !(due || more && *this.latest_failed) {
+                return Poll::Pending;
+            }
+        }
+    }
+}
