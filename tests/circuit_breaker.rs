@@ -9,11 +9,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{ms, on_virtual_time, poll_once};
 use orchestrate::{
     BreakerState, CircuitBreaker, CircuitOpen, Elapsed, IsFailure, catch_panic, settled, sleep,
     timer, try_timeout,
 };
+use support::{ms, on_virtual_time, poll_once};
 
 use BreakerState::{Closed, HalfOpen, Open};
 

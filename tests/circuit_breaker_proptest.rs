@@ -2,14 +2,13 @@
 //! of states it reports is one a serial history allows.
 
 #[allow(unused_macros)]
-
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::yield_now;
 use orchestrate::{BreakerState, CircuitBreaker, CircuitOpen};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use support::yield_now;
 
 use BreakerState::{Closed, HalfOpen, Open};
 

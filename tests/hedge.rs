@@ -8,8 +8,8 @@ use support::runtime_tests;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{ms, on_virtual_time};
 use orchestrate::{Hedge, hedge, sleep, timer};
+use support::{ms, on_virtual_time};
 
 /// (attempt, instant) of each attempt dropped before it answered.
 type DropLog = Arc<Mutex<Vec<(usize, Instant)>>>;

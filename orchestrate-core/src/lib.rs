@@ -12,8 +12,8 @@ mod branch;
 mod breaker;
 mod catch_panic;
 mod collection;
-pub mod limit;
 mod hedge;
+pub mod limit;
 mod retry;
 mod sync;
 mod time;
@@ -28,8 +28,8 @@ pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
     Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
 };
-pub use limit::{Limiter, NotUntil, Permit, RateLimiter, Rejected};
 pub use hedge::{Hedge, Hedged, hedge};
+pub use limit::{Limiter, NotUntil, Permit, RateLimiter, Rejected};
 pub use retry::{Backoff, Delays, Retry, retry};
 pub use time::{
     Deadline, Elapsed, Sleep, Timeout, TimeoutExt, TryTimeout, sleep, sleep_until, testing,
