@@ -1,7 +1,6 @@
 //! Property test: many threads share one circuit breaker, and the sequence
 //! of states it reports is one a serial history allows.
 
-#[allow(unused_macros)]
 use std::sync::Mutex;
 use std::time::Duration;
 

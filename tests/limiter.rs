@@ -348,7 +348,7 @@ runtime_tests! {
                     let arrive = ms(xorshift(&mut seed) % 200);
                     let work = ms(1 + xorshift(&mut seed) % 20);
                     // About a third give up after a random wait, queued or running.
-                    let patience = (xorshift(&mut seed) % 3 == 0).then(|| ms(xorshift(&mut seed) % 300));
+                    let patience = xorshift(&mut seed).is_multiple_of(3).then(|| ms(xorshift(&mut seed) % 300));
                     (arrive, work, patience)
                 })
                 .collect();

@@ -213,14 +213,14 @@ fn arguments(attr: &Attribute) -> TokenStream {
 fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<TokenStream> {
     let outer = layers[0].name();
     let form = item.future_form(outer)?;
-    if let FutureForm::BoxedFuture = form {
-        if layers.iter().any(|layer| matches!(layer, Layer::Retry(_))) {
-            return Err(syn::Error::new_spanned(
-                item.sig.fn_token,
-                "`#[retry]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
+    if let FutureForm::BoxedFuture = form
+        && layers.iter().any(|layer| matches!(layer, Layer::Retry(_)))
+    {
+        return Err(syn::Error::new_spanned(
+            item.sig.fn_token,
+            "`#[retry]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
                  retry inside the body with `orchestrate::retry(policy, || …)`, or call an inherent `#[retry] async fn` from it",
-            ));
-        }
+        ));
     }
     let Some(output) = item.output(&form) else {
         let why = match outer {

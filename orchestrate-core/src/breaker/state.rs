@@ -79,16 +79,16 @@ impl Machine {
 
     /// Turns an open breaker whose time is up half-open.
     fn refresh(&mut self, now: Instant, config: &Config) {
-        if let Phase::Open { until } = self.phase {
-            if now >= until {
-                self.go(
-                    Phase::HalfOpen {
-                        admitted: 0,
-                        succeeded: 0,
-                    },
-                    config,
-                );
-            }
+        if let Phase::Open { until } = self.phase
+            && now >= until
+        {
+            self.go(
+                Phase::HalfOpen {
+                    admitted: 0,
+                    succeeded: 0,
+                },
+                config,
+            );
         }
     }
 

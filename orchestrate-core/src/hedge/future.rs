@@ -139,10 +139,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         assert!(!*this.done, "hedge polled after it completed");
-        if *this.launched == 0 {
-            if let Some(policy) = this.policy {
-                *this.delay = policy.delay();
-            }
+        if *this.launched == 0
+            && let Some(policy) = this.policy
+        {
+            *this.delay = policy.delay();
         }
         loop {
             let more = *this.launched <= *this.max_extra;
@@ -198,10 +198,10 @@ where
                     }
                     Poll::Ready(Err(error)) => {
                         let ended = this.running.remove(i);
-                        if ended.index == 0 {
-                            if let Some(first) = this.first.take() {
-                                first.answered();
-                            }
+                        if ended.index == 0
+                            && let Some(first) = this.first.take()
+                        {
+                            first.answered();
                         }
                         if ended.index + 1 == *this.launched {
                             *this.latest_failed = true;

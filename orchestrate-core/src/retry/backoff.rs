@@ -398,10 +398,10 @@ impl Iterator for Delays {
     type Item = Duration;
 
     fn next(&mut self) -> Option<Duration> {
-        if let Some(attempts) = self.policy.attempts {
-            if self.retries.saturating_add(1) >= attempts {
-                return None;
-            }
+        if let Some(attempts) = self.policy.attempts
+            && self.retries.saturating_add(1) >= attempts
+        {
+            return None;
         }
         let mut delay = self.raw();
         self.retries = self.retries.saturating_add(1);
@@ -465,10 +465,10 @@ impl Attempts {
         }
         // Only a `Deadline::run` around stops retries early: a timeout's own
         // limit is the outcome of the call it bounds (see `current_run`).
-        if let Some(deadline) = Deadline::current_run() {
-            if deadline.remaining() < delay || deadline.is_expired() {
-                return None;
-            }
+        if let Some(deadline) = Deadline::current_run()
+            && (deadline.remaining() < delay || deadline.is_expired())
+        {
+            return None;
         }
         Some(delay)
     }

@@ -54,7 +54,7 @@ impl Elapsed {
 
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.limit.subsec_nanos() % 1_000_000 == 0 {
+        if self.limit.subsec_nanos().is_multiple_of(1_000_000) {
             write!(f, "timed out after {}ms", self.limit.as_millis())
         } else {
             // Sub-millisecond limits keep their precision: "timed out after 1.5ms".

@@ -386,10 +386,10 @@ where
         };
         let future = this.future;
         let output = polling(this.timeline, started, || future.poll(cx));
-        if let Poll::Ready(output) = &output {
-            if let Stage::Started(started) = mem::replace(this.stage, Stage::Ended) {
-                this.timeline.finish(&started, Some(output.succeeded()));
-            }
+        if let Poll::Ready(output) = &output
+            && let Stage::Started(started) = mem::replace(this.stage, Stage::Ended)
+        {
+            this.timeline.finish(&started, Some(output.succeeded()));
         }
         output
     }

@@ -159,19 +159,18 @@ fn call_value(call: &ExprCall) -> syn::Result<BackoffSpec> {
             format!("`{kind}` needs its first delay: `{kind}(ms = 100)` or `{kind}(secs = 1)`"),
         ));
     };
-    if let Some(max) = &parts.max {
-        if let (Some(cap), Some(first)) = (max.millis(), base.millis()) {
-            if cap < first {
-                return Err(syn::Error::new_spanned(
-                    &max.key,
-                    format!(
-                        "the cap {} is below the first delay {}: every delay would be cut to the cap; raise the cap or lower the first delay",
-                        max.written(),
-                        base.written()
-                    ),
-                ));
-            }
-        }
+    if let Some(max) = &parts.max
+        && let (Some(cap), Some(first)) = (max.millis(), base.millis())
+        && cap < first
+    {
+        return Err(syn::Error::new_spanned(
+            &max.key,
+            format!(
+                "the cap {} is below the first delay {}: every delay would be cut to the cap; raise the cap or lower the first delay",
+                max.written(),
+                base.written()
+            ),
+        ));
     }
     Ok(BackoffSpec::Growing {
         kind,

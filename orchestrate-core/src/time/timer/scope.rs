@@ -219,10 +219,10 @@ impl<'a> Scope<'a> {
 impl Drop for Scope<'_> {
     fn drop(&mut self) {
         let outer = self.outer.take();
-        if let Ok(mine) = CURRENT.try_with(|current| current.replace(outer)) {
-            if mine.is_some() {
-                *self.slot = mine;
-            }
+        if let Ok(mine) = CURRENT.try_with(|current| current.replace(outer))
+            && mine.is_some()
+        {
+            *self.slot = mine;
         }
     }
 }
