@@ -7,7 +7,12 @@
 #[path = "shared/checkout.rs"]
 mod checkout;
 
-#[tokio::main]
-async fn main() {
-    checkout::checkout("tokio").await;
+fn main() {
+    // What `#[tokio::main]` expands to, written out: the attribute macro
+    // would be one more proc-macro crate to build for every example.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(checkout::checkout("tokio"));
 }
