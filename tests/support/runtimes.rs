@@ -13,56 +13,14 @@ use std::future::Future;
 /// }
 /// ```
 ///
-/// expands to a module `__cases` with one `async fn` per case, and the
-/// modules `tokio_current_thread`, `tokio_multi_thread`, `async_std`, `smol`
-/// and `futures_executor`, each with a `#[test] fn` per case that runs the
-/// case to completion on that runtime. Under tokio's
+/// expands to the modules `tokio_current_thread`, `tokio_multi_thread`,
+/// `async_std`, `smol` and `futures_executor`, each with a `#[test] fn` per
+/// case that runs the body to completion on that runtime. Under tokio's
 /// multi-thread runtime the body is spawned onto a worker, which also proves
 /// every future it awaits is `Send`. Attributes on a case (such as
 /// `#[should_panic]`) are kept on each generated test.
 #[macro_export]
 macro_rules! runtime_tests {
-    // Each case's body becomes one `async fn`, compiled once; the five
-    // runtimes' tests call it. (Five `async move` copies of every body made
-    // the test binaries five times larger and slower to build.)
-    (@cases $( $(#[$attr:meta])* async fn $name:ident() $body:block )*) => {
-        mod __cases {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                pub(super) async fn $name() $body
-            )*
-        }
-    };
-    (@runtime $runtime:ident, $run:path;
-        $( $(#[$attr:meta])* async fn $name:ident() $body:block )*
-    ) => {
-        mod $runtime {
-            $(
-                #[test]
-                $(#[$attr])*
-                fn $name() {
-                    $run(super::__cases::$name());
-                }
-            )*
-        }
-    };
-    ($($cases:tt)*) => {
-        $crate::runtime_tests!(@cases $($cases)*);
-        $crate::runtime_tests!(@runtime tokio_current_thread, $crate::runtimes::run_tokio_current_thread; $($cases)*);
-        $crate::runtime_tests!(@runtime tokio_multi_thread, $crate::runtimes::run_tokio_multi_thread; $($cases)*);
-        $crate::runtime_tests!(@runtime async_std, $crate::runtimes::run_async_std; $($cases)*);
-        $crate::runtime_tests!(@runtime smol, $crate::runtimes::run_smol; $($cases)*);
-        $crate::runtime_tests!(@runtime futures_executor, $crate::runtimes::run_futures_executor; $($cases)*);
-    };
-}
-
-/// [`runtime_tests!`](crate::runtime_tests), but with a copy of each case's
-/// body per runtime: for cases whose `static`s (a `const`-built limiter,
-/// breaker, …) must not be shared by the five runtimes' tests, which run at
-/// once.
-#[macro_export]
-macro_rules! runtime_tests_each {
     (@runtime $runtime:ident, $run:path;
         $( $(#[$attr:meta])* async fn $name:ident() $body:block )*
     ) => {
@@ -79,11 +37,11 @@ macro_rules! runtime_tests_each {
         }
     };
     ($($cases:tt)*) => {
-        $crate::runtime_tests_each!(@runtime tokio_current_thread, $crate::runtimes::run_tokio_current_thread; $($cases)*);
-        $crate::runtime_tests_each!(@runtime tokio_multi_thread, $crate::runtimes::run_tokio_multi_thread; $($cases)*);
-        $crate::runtime_tests_each!(@runtime async_std, $crate::runtimes::run_async_std; $($cases)*);
-        $crate::runtime_tests_each!(@runtime smol, $crate::runtimes::run_smol; $($cases)*);
-        $crate::runtime_tests_each!(@runtime futures_executor, $crate::runtimes::run_futures_executor; $($cases)*);
+        $crate::runtime_tests!(@runtime tokio_current_thread, $crate::runtimes::run_tokio_current_thread; $($cases)*);
+        $crate::runtime_tests!(@runtime tokio_multi_thread, $crate::runtimes::run_tokio_multi_thread; $($cases)*);
+        $crate::runtime_tests!(@runtime async_std, $crate::runtimes::run_async_std; $($cases)*);
+        $crate::runtime_tests!(@runtime smol, $crate::runtimes::run_smol; $($cases)*);
+        $crate::runtime_tests!(@runtime futures_executor, $crate::runtimes::run_futures_executor; $($cases)*);
     };
 }
 
