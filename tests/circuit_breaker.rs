@@ -111,34 +111,6 @@ runtime_tests! {
         .await;
     }
 
-    async fn half_open_exactly_when_open_for_has_passed() {
-        static CHANGES: Mutex<Vec<(BreakerState, BreakerState, Instant)>> = Mutex::new(Vec::new());
-        static BREAKER: CircuitBreaker = CircuitBreaker::consecutive_failures(1)
-            .open_for(Duration::from_secs(30))
-            .on_state_change(|from, to| CHANGES.lock().unwrap().push((from, to, timer::now())));
-        on_virtual_time(async {
-            let t0 = timer::now();
-            fail(&BREAKER).await.unwrap_err();
-            sleep(Duration::from_nanos(29_999_999_999)).await;
-            assert_eq!(BREAKER.state(), Open);
-            assert_eq!(refused_until(succeed(&BREAKER).await), Some(t0 + SECS_30));
-            sleep(Duration::from_nanos(1)).await;
-            // No call needed: the state reads half-open at once.
-            assert_eq!(BREAKER.state(), HalfOpen);
-            succeed(&BREAKER).await.unwrap();
-            assert_eq!(BREAKER.state(), Closed);
-            assert_eq!(
-                *CHANGES.lock().unwrap(),
-                [
-                    (Closed, Open, t0),
-                    (Open, HalfOpen, t0 + SECS_30),
-                    (HalfOpen, Closed, t0 + SECS_30),
-                ]
-            );
-        })
-        .await;
-    }
-
     async fn half_open_failure_reopens_for_another_open_for() {
         on_virtual_time(async {
             let breaker = CircuitBreaker::consecutive_failures(2).open_for(SECS_30);
@@ -208,29 +180,6 @@ runtime_tests! {
             assert_eq!(breaker.state(), HalfOpen);
             succeed(&breaker).await.unwrap();
             assert_eq!(breaker.state(), Closed);
-        })
-        .await;
-    }
-
-    async fn excluded_errors_change_no_count() {
-        static BREAKER: CircuitBreaker<fn(&ApiError) -> bool> =
-            CircuitBreaker::consecutive_failures(2)
-                .open_for(Duration::from_secs(30))
-                .failure_when(|error| matches!(error, ApiError::Down | ApiError::TimedOut(_)));
-        on_virtual_time(async {
-            fail(&BREAKER).await.unwrap_err();
-            // Neither a failure nor a success: the count stays at one.
-            let not_found = call(&BREAKER, Duration::ZERO, Err(ApiError::NotFound)).await;
-            assert_eq!(not_found, Err(ApiError::NotFound));
-            assert_eq!(BREAKER.state(), Closed);
-            fail(&BREAKER).await.unwrap_err();
-            assert_eq!(BREAKER.state(), Open);
-            sleep(SECS_30).await;
-            // A half-open trial that ends excluded frees its slot.
-            call(&BREAKER, Duration::ZERO, Err(ApiError::NotFound)).await.unwrap_err();
-            assert_eq!(BREAKER.state(), HalfOpen);
-            succeed(&BREAKER).await.unwrap();
-            assert_eq!(BREAKER.state(), Closed);
         })
         .await;
     }
@@ -356,5 +305,63 @@ runtime_tests! {
     #[should_panic(expected = "CircuitBreaker::min_calls: only a failure_rate breaker")]
     async fn min_calls_on_a_consecutive_breaker_is_refused() {
         let _ = CircuitBreaker::consecutive_failures(1).min_calls(2);
+    }
+}
+
+/// The cases whose `static`s each runtime's test must have to itself.
+mod each_runtime {
+    use super::*;
+
+    support::runtime_tests_each! {
+        async fn half_open_exactly_when_open_for_has_passed() {
+            static CHANGES: Mutex<Vec<(BreakerState, BreakerState, Instant)>> = Mutex::new(Vec::new());
+            static BREAKER: CircuitBreaker = CircuitBreaker::consecutive_failures(1)
+                .open_for(Duration::from_secs(30))
+                .on_state_change(|from, to| CHANGES.lock().unwrap().push((from, to, timer::now())));
+            on_virtual_time(async {
+                let t0 = timer::now();
+                fail(&BREAKER).await.unwrap_err();
+                sleep(Duration::from_nanos(29_999_999_999)).await;
+                assert_eq!(BREAKER.state(), Open);
+                assert_eq!(refused_until(succeed(&BREAKER).await), Some(t0 + SECS_30));
+                sleep(Duration::from_nanos(1)).await;
+                // No call needed: the state reads half-open at once.
+                assert_eq!(BREAKER.state(), HalfOpen);
+                succeed(&BREAKER).await.unwrap();
+                assert_eq!(BREAKER.state(), Closed);
+                assert_eq!(
+                    *CHANGES.lock().unwrap(),
+                    [
+                        (Closed, Open, t0),
+                        (Open, HalfOpen, t0 + SECS_30),
+                        (HalfOpen, Closed, t0 + SECS_30),
+                    ]
+                );
+            })
+            .await;
+        }
+
+        async fn excluded_errors_change_no_count() {
+            static BREAKER: CircuitBreaker<fn(&ApiError) -> bool> =
+                CircuitBreaker::consecutive_failures(2)
+                    .open_for(Duration::from_secs(30))
+                    .failure_when(|error| matches!(error, ApiError::Down | ApiError::TimedOut(_)));
+            on_virtual_time(async {
+                fail(&BREAKER).await.unwrap_err();
+                // Neither a failure nor a success: the count stays at one.
+                let not_found = call(&BREAKER, Duration::ZERO, Err(ApiError::NotFound)).await;
+                assert_eq!(not_found, Err(ApiError::NotFound));
+                assert_eq!(BREAKER.state(), Closed);
+                fail(&BREAKER).await.unwrap_err();
+                assert_eq!(BREAKER.state(), Open);
+                sleep(SECS_30).await;
+                // A half-open trial that ends excluded frees its slot.
+                call(&BREAKER, Duration::ZERO, Err(ApiError::NotFound)).await.unwrap_err();
+                assert_eq!(BREAKER.state(), HalfOpen);
+                succeed(&BREAKER).await.unwrap();
+                assert_eq!(BREAKER.state(), Closed);
+            })
+            .await;
+        }
     }
 }

@@ -156,48 +156,6 @@ runtime_tests! {
         .await;
     }
 
-    async fn a_shared_hedge_runs_with_its_policy() {
-        static HEDGE: Hedge = Hedge::after(Duration::from_millis(10)).max_extra(2);
-        on_virtual_time(async {
-            let attempts = Attempts::default();
-            let t0 = timer::now();
-            let out = HEDGE
-                .run(|| attempts.next(&[ms(100), ms(100), ms(5)], &[Ok(0), Ok(1), Ok(2)]))
-                .await;
-            assert_eq!(out, Ok(2));
-            assert_eq!(attempts.started(), [t0, t0 + ms(10), t0 + ms(20)]);
-            assert_eq!(attempts.dropped(), [(0, t0 + ms(25)), (1, t0 + ms(25))]);
-        })
-        .await;
-    }
-
-    async fn an_adaptive_hedge_follows_the_latency_percentile() {
-        static HEDGE: Hedge = Hedge::after(Duration::from_millis(50))
-            .adaptive(0.9)
-            .min_delay(Duration::from_millis(2));
-        on_virtual_time(async {
-            // Until 20 calls were seen: `after`.
-            assert_eq!(HEDGE.delay(), ms(50));
-            for i in 0..20_u64 {
-                // 1..=20 ms: the 90th percentile is 18 ms.
-                HEDGE
-                    .run(|| async move {
-                        sleep(ms(i + 1)).await;
-                        Ok::<_, ()>(())
-                    })
-                    .await
-                    .unwrap();
-            }
-            assert_eq!(HEDGE.delay(), ms(18));
-            let attempts = Attempts::default();
-            let t0 = timer::now();
-            let out = HEDGE.run(|| attempts.next(&[ms(100), ms(1)], &[Ok(0), Ok(1)])).await;
-            assert_eq!(out, Ok(1));
-            assert_eq!(attempts.started(), [t0, t0 + ms(18)]);
-        })
-        .await;
-    }
-
     async fn min_delay_is_a_floor() {
         on_virtual_time(async {
             let policy = Hedge::after(ms(1)).min_delay(ms(5));
@@ -297,4 +255,53 @@ fn simulation_hedging_at_p95_cuts_the_tail() {
     println!("p99 ratio: {ratio:.3}");
     assert!(ratio <= 0.3, "p99 only cut to {ratio:.3}×");
     assert!(per_call <= 1.10, "{per_call:.3} attempts per call");
+}
+
+/// The cases whose `static`s each runtime's test must have to itself.
+mod each_runtime {
+    use super::*;
+
+    support::runtime_tests_each! {
+        async fn a_shared_hedge_runs_with_its_policy() {
+            static HEDGE: Hedge = Hedge::after(Duration::from_millis(10)).max_extra(2);
+            on_virtual_time(async {
+                let attempts = Attempts::default();
+                let t0 = timer::now();
+                let out = HEDGE
+                    .run(|| attempts.next(&[ms(100), ms(100), ms(5)], &[Ok(0), Ok(1), Ok(2)]))
+                    .await;
+                assert_eq!(out, Ok(2));
+                assert_eq!(attempts.started(), [t0, t0 + ms(10), t0 + ms(20)]);
+                assert_eq!(attempts.dropped(), [(0, t0 + ms(25)), (1, t0 + ms(25))]);
+            })
+            .await;
+        }
+
+        async fn an_adaptive_hedge_follows_the_latency_percentile() {
+            static HEDGE: Hedge = Hedge::after(Duration::from_millis(50))
+                .adaptive(0.9)
+                .min_delay(Duration::from_millis(2));
+            on_virtual_time(async {
+                // Until 20 calls were seen: `after`.
+                assert_eq!(HEDGE.delay(), ms(50));
+                for i in 0..20_u64 {
+                    // 1..=20 ms: the 90th percentile is 18 ms.
+                    HEDGE
+                        .run(|| async move {
+                            sleep(ms(i + 1)).await;
+                            Ok::<_, ()>(())
+                        })
+                        .await
+                        .unwrap();
+                }
+                assert_eq!(HEDGE.delay(), ms(18));
+                let attempts = Attempts::default();
+                let t0 = timer::now();
+                let out = HEDGE.run(|| attempts.next(&[ms(100), ms(1)], &[Ok(0), Ok(1)])).await;
+                assert_eq!(out, Ok(1));
+                assert_eq!(attempts.started(), [t0, t0 + ms(18)]);
+            })
+            .await;
+        }
+    }
 }

@@ -212,28 +212,6 @@ runtime_tests! {
         .await;
     }
 
-    async fn a_static_limiter_from_const_fns() {
-        static API: Limiter = Limiter::new(2).max_waiting(8);
-        on_virtual_time(async {
-            let in_flight = InFlight::new();
-            let start = timer::now();
-            let out = settled((0..6).map(|i| {
-                let in_flight = &in_flight;
-                API.try_run(async move {
-                    let guard = in_flight.enter();
-                    sleep(ms(5)).await;
-                    guard.finish();
-                    i
-                })
-            }))
-            .await;
-            assert_eq!(out, (0..6).map(Ok).collect::<Vec<_>>());
-            assert_eq!(in_flight.max(), 2);
-            assert_eq!(timer::now() - start, ms(15));
-        })
-        .await;
-    }
-
     #[should_panic(expected = "`Limiter::new(0)`")]
     async fn a_zero_limit_at_run_time_panics_naming_the_call() {
         let _ = Limiter::new(std::hint::black_box(0));
@@ -392,3 +370,32 @@ trait ThenCount: std::future::Future + Sized {
 }
 
 impl<F: std::future::Future> ThenCount for F {}
+
+/// The cases whose `static`s each runtime's test must have to itself.
+mod each_runtime {
+    use super::*;
+
+    support::runtime_tests_each! {
+        async fn a_static_limiter_from_const_fns() {
+            static API: Limiter = Limiter::new(2).max_waiting(8);
+            on_virtual_time(async {
+                let in_flight = InFlight::new();
+                let start = timer::now();
+                let out = settled((0..6).map(|i| {
+                    let in_flight = &in_flight;
+                    API.try_run(async move {
+                        let guard = in_flight.enter();
+                        sleep(ms(5)).await;
+                        guard.finish();
+                        i
+                    })
+                }))
+                .await;
+                assert_eq!(out, (0..6).map(Ok).collect::<Vec<_>>());
+                assert_eq!(in_flight.max(), 2);
+                assert_eq!(timer::now() - start, ms(15));
+            })
+            .await;
+        }
+    }
+}

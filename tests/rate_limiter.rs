@@ -149,20 +149,6 @@ runtime_tests! {
         .await;
     }
 
-    async fn exactly_n_per_period_over_10_000_calls() {
-        static RATE: RateLimiter = RateLimiter::per_second(100).burst(1);
-        on_virtual_time(async {
-            let start = timer::now();
-            let starts = settled((0..10_000).map(|_| RATE.run(async { timer::now() - start }))).await;
-            for (i, at) in starts.iter().enumerate() {
-                assert_eq!(*at, ms(10) * u32::try_from(i).unwrap(), "start {i}");
-            }
-            // 100 starts in every second: 10,000 calls over 100 s minus one interval.
-            assert_eq!(timer::now() - start, ms(99_990));
-        })
-        .await;
-    }
-
     #[should_panic(expected = "`RateLimiter::per_second(0)`")]
     async fn a_zero_rate_at_run_time_panics_naming_the_call() {
         let _ = RateLimiter::per_second(std::hint::black_box(0));
@@ -171,5 +157,26 @@ runtime_tests! {
     #[should_panic(expected = "`RateLimiter::burst(0)`")]
     async fn a_zero_burst_at_run_time_panics_naming_the_call() {
         let _ = RateLimiter::per_second(1).burst(std::hint::black_box(0));
+    }
+}
+
+/// The cases whose `static`s each runtime's test must have to itself.
+mod each_runtime {
+    use super::*;
+
+    support::runtime_tests_each! {
+        async fn exactly_n_per_period_over_10_000_calls() {
+            static RATE: RateLimiter = RateLimiter::per_second(100).burst(1);
+            on_virtual_time(async {
+                let start = timer::now();
+                let starts = settled((0..10_000).map(|_| RATE.run(async { timer::now() - start }))).await;
+                for (i, at) in starts.iter().enumerate() {
+                    assert_eq!(*at, ms(10) * u32::try_from(i).unwrap(), "start {i}");
+                }
+                // 100 starts in every second: 10,000 calls over 100 s minus one interval.
+                assert_eq!(timer::now() - start, ms(99_990));
+            })
+            .await;
+        }
     }
 }
