@@ -6,8 +6,8 @@
 use orchestrate::{Elapsed, timeout};
 
 mod x {
-    pub use tracing::instrument as retry;
-    pub use tracing::instrument as timeout;
+    pub(crate) use tracing::instrument as retry;
+    pub(crate) use tracing::instrument as timeout;
 }
 
 #[derive(Debug, PartialEq)]

@@ -32,7 +32,9 @@ async fn question_mark_and_return(input: &str) -> Result<u32, ApiError> {
     if input.is_empty() {
         return Err(ApiError::BadInput("empty".into()));
     }
-    let n: u32 = input.parse().map_err(|_| ApiError::BadInput(input.into()))?;
+    let n: u32 = input
+        .parse()
+        .map_err(|_| ApiError::BadInput(input.into()))?;
     Ok(n)
 }
 
@@ -166,11 +168,19 @@ fn main() {
     futures::executor::block_on(async {
         assert_eq!(free_fn(1).await, Ok(2));
         assert_eq!(question_mark_and_return("12").await, Ok(12));
-        assert_eq!(question_mark_and_return("").await, Err(ApiError::BadInput("empty".into())));
-        assert_eq!(question_mark_and_return("x").await, Err(ApiError::BadInput("x".into())));
+        assert_eq!(
+            question_mark_and_return("").await,
+            Err(ApiError::BadInput("empty".into()))
+        );
+        assert_eq!(
+            question_mark_and_return("x").await,
+            Err(ApiError::BadInput("x".into()))
+        );
         assert_eq!(
             from_constant().await,
-            Err(ApiError::TimedOut(Elapsed::new(Duration::from_millis(LIMIT_MS))))
+            Err(ApiError::TimedOut(Elapsed::new(Duration::from_millis(
+                LIMIT_MS
+            ))))
         );
         assert_eq!(generic(5u8, "five").await, Ok((5, "five".to_string())));
         assert_eq!(lifetimes("a", "b").await, Ok("a"));
