@@ -46,6 +46,8 @@ async fn code(c: u16) -> Result<u32, u16> {
     Err(c)
 }
 
+// One case after another, as the trybuild pass case it was.
+#[allow(clippy::too_many_lines)]
 fn main() {
     futures::executor::block_on(async {
         // 1 branch
