@@ -6,9 +6,9 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use futures_timer::Delay;
+use super::coalesced::Coalesced;
 use pin_project_lite::pin_project;
 
 /// A source of time: the current instant, and futures that complete at an
@@ -175,7 +175,7 @@ impl Future for Off {
 pin_project! {
     #[project = InnerProj]
     enum Inner {
-        FuturesTimer { #[pin] delay: Delay },
+        FuturesTimer { timer: Coalesced },
         // Inline, not boxed: the reason `TimerFuture` is pinned.
         Tokio { #[pin] sleep: TokioSleep },
         AsyncIo { #[pin] timer: IoTimer },
@@ -234,10 +234,10 @@ impl TimerFuture {
 
     /// A futures-timer `Delay` firing `after` from now.
     #[inline]
-    pub(super) fn futures_timer(after: Duration) -> Self {
+    pub(super) fn futures_timer(at: Instant) -> Self {
         TimerFuture {
             inner: Inner::FuturesTimer {
-                delay: Delay::new(after),
+                timer: Coalesced::at(at),
             },
             pinned: PhantomPinned,
         }
@@ -265,7 +265,7 @@ impl Future for TimerFuture {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match self.project().inner.project() {
-            InnerProj::FuturesTimer { delay } => delay.poll(cx),
+            InnerProj::FuturesTimer { timer } => Pin::new(timer).poll(cx),
             InnerProj::Tokio { sleep } => sleep.poll(cx),
             InnerProj::AsyncIo { timer } => timer.poll(cx).map(drop),
             InnerProj::Virtual { timer } => timer.poll(cx),

@@ -26,7 +26,7 @@ impl TimerBackend for FuturesTimer {
 
     #[inline]
     fn timer_at(&self, at: Instant) -> TimerFuture {
-        TimerFuture::futures_timer(at.saturating_duration_since(Instant::now()))
+        TimerFuture::futures_timer(at)
     }
 }
 

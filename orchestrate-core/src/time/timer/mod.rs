@@ -13,7 +13,7 @@
 //!
 //! | backend | feature | needs | a pending timeout costs |
 //! | --- | --- | --- | --- |
-//! | [`FuturesTimer`] | always | nothing: one global helper thread | a shared node in the helper's heap |
+//! | [`FuturesTimer`] | always | nothing: one global helper thread | a place in the slot of its millisecond (one futures-timer `Delay` per millisecond and thread); fires at the end of that millisecond |
 //! | `TokioTimer` | `tokio` | a tokio runtime with the time driver (`enable_time`) | a tokio `Sleep`, inline (no allocation) |
 //! | `AsyncIoTimer` | `async-io` | nothing: async-io's reactor (smol, async-std) | a reactor registration |
 //! | `testing::VirtualClock` | `test-util` | nothing | an entry in the clock's heap |
@@ -37,6 +37,7 @@
 
 mod backend;
 mod builtin;
+mod coalesced;
 mod scope;
 
 pub use backend::{TimerBackend, TimerFuture};

@@ -91,8 +91,9 @@ pub(crate) fn arm_after<R>(after: Duration, put: impl FnOnce(TimerFuture) -> R) 
             let at = backend.now().checked_add(after)?;
             Some(put(backend.timer_at(at)))
         }
-        // futures-timer takes a duration and reads the clock itself.
-        None => Some(put(TimerFuture::futures_timer(after))),
+        None => Some(put(TimerFuture::futures_timer(
+            Instant::now().checked_add(after)?,
+        ))),
     })
 }
 
