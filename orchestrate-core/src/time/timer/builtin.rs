@@ -8,6 +8,12 @@ use super::{TimerBackend, TimerFuture};
 /// The default backend: [futures-timer](https://docs.rs/futures-timer), one
 /// global helper thread that works under every executor (and none).
 ///
+/// The timers a thread arms for the same millisecond share one futures-timer
+/// `Delay`: arming and cancelling a timeout (the common case: the work
+/// finishes first) costs a place in that millisecond's slot, not a node in
+/// the helper's heap and two wake-ups of its thread. A timer fires at the
+/// end of its millisecond: never early, at most 1 ms late, as tokio's.
+///
 /// ```
 /// use std::time::Duration;
 /// use orchestrate::timer::{with_timer, FuturesTimer};
