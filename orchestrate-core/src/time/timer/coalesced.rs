@@ -107,11 +107,16 @@ impl Slot {
             .poll(&mut Context::from_waker(&waker))
             .is_ready();
         let mut state = slot.lock();
-        state.fired = fired;
-        if !fired {
-            state.delay = Some(delay);
-        }
+        // The helper thread may have fired it already, between the poll and
+        // this lock: then the `Delay` is dropped here.
+        state.fired |= fired;
+        let spent = if state.fired {
+            Some(delay)
+        } else {
+            state.delay.replace(delay)
+        };
         drop(state);
+        drop(spent);
         slot
     }
 
