@@ -1,5 +1,5 @@
 //! The timeline's exports read back as other tools read them: the Trace Event
-//! JSON parsed with serde_json (tracks, exact durations, nesting, escaping),
+//! JSON parsed with `serde_json` (tracks, exact durations, nesting, escaping),
 //! the SVG parsed as XML (bars, their place on the axis, outcome classes).
 //! Everything is recorded on a virtual clock, so every instant is exact.
 //! The last test keeps `docs/user_profile.svg`, the README's picture, current.
@@ -16,6 +16,9 @@ use support::{ms, on_virtual_time};
 #[allow(dead_code)]
 #[path = "../examples/user_profile/api.rs"]
 mod api;
+#[allow(dead_code)]
+#[path = "../examples/user_profile/cli.rs"]
+mod cli;
 #[allow(dead_code)]
 #[path = "../examples/user_profile/profile.rs"]
 mod profile;
@@ -133,7 +136,7 @@ fn the_trace_has_a_named_track_per_entry_in_start_order() {
         ]
     );
     // Perfetto orders tracks by sort index: the order the entries started.
-    for (&tid, _) in &names {
+    for &tid in names.keys() {
         assert!(events.iter().any(|e| e["name"] == "thread_sort_index"
             && e["tid"] == tid
             && e["args"]["sort_index"] == tid));
@@ -428,4 +431,19 @@ fn the_readme_picture_is_the_default_run_of_the_example() {
         "docs/user_profile.svg is out of date: regenerate it with \
          `UPDATE_DOCS=1 cargo test --features test-util --test timeline_export`"
     );
+}
+
+#[test]
+fn the_example_takes_where_to_write_the_trace_and_the_svg() {
+    let parse = |args: &[&str]| cli::parse(args.iter().map(ToString::to_string));
+    let defaults = parse(&[]).unwrap();
+    assert_eq!((defaults.trace, defaults.svg), (None, None));
+    let both = parse(&["--trace", "target/run.json", "--svg=target/run.svg"]).unwrap();
+    assert_eq!(both.trace.as_deref(), Some("target/run.json"));
+    assert_eq!(both.svg.as_deref(), Some("target/run.svg"));
+    assert_eq!(
+        parse(&["--svg"]),
+        Err(cli::Usage::Invalid("`--svg` needs a value".into()))
+    );
+    assert!(cli::HELP.contains("--trace <FILE>") && cli::HELP.contains("--svg <FILE>"));
 }

@@ -80,46 +80,9 @@ pub(super) fn render(chart: &Chart) -> String {
         total = format_duration(total),
     );
 
-    // Stripes first, so that the grid and the bars are drawn over them.
-    for (i, _) in rows.iter().enumerate().filter(|(i, _)| i % 2 == 1) {
-        let y = top + ROW * count(i);
-        let _ = writeln!(
-            svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW}\" fill=\"{STRIPE}\"/>",
-            num(PAD / 2.0),
-            num(y),
-            num(width - PAD)
-        );
-    }
-
-    // The time axis: five ticks, their labels, a grid line through the rows.
     let bottom = top + ROW * count(rows.len());
-    let _ = writeln!(
-        svg,
-        "<line class=\"axis\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{MUTED}\"/>",
-        num(plot_x),
-        num(axis_y + 4.0),
-        num(plot_x + PLOT),
-        num(axis_y + 4.0)
-    );
-    for quarter in 0..=4u32 {
-        let at = total.mul_f64(f64::from(quarter) / 4.0);
-        let tick_x = num(x(at));
-        let anchor = match quarter {
-            0 => "start",
-            4 => "end",
-            _ => "middle",
-        };
-        let _ = writeln!(
-            svg,
-            "<line class=\"tick\" x1=\"{tick_x}\" y1=\"{}\" x2=\"{tick_x}\" y2=\"{}\" stroke=\"{GRID}\"/>\n\
-             <text class=\"tick\" x=\"{tick_x}\" y=\"{}\" text-anchor=\"{anchor}\" fill=\"{MUTED}\">{}</text>",
-            num(axis_y + 1.0),
-            num(bottom),
-            num(axis_y - 2.0),
-            escape(&format_duration(at)),
-        );
-    }
+    grid(&mut svg, rows.len(), top, width);
+    axis(&mut svg, total, axis_y, bottom, &x);
 
     let mut used: Vec<Outcome> = Vec::new();
     let (mut waits_shown, mut in_flight_shown) = (false, false);
@@ -162,6 +125,49 @@ pub(super) fn render(chart: &Chart) -> String {
         escape(&format_duration(total))
     );
     svg
+}
+
+/// Every other row striped, under the grid and the bars.
+fn grid(svg: &mut String, rows: usize, top: f64, width: f64) {
+    for i in (1..rows).step_by(2) {
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW}\" fill=\"{STRIPE}\"/>",
+            num(PAD / 2.0),
+            num(top + ROW * count(i)),
+            num(width - PAD)
+        );
+    }
+}
+
+/// The time axis: five ticks with their labels, a grid line through the rows.
+fn axis(svg: &mut String, total: Duration, y: f64, bottom: f64, x: &dyn Fn(Duration) -> f64) {
+    let _ = writeln!(
+        svg,
+        "<line class=\"axis\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{MUTED}\"/>",
+        num(x(Duration::ZERO)),
+        num(y + 4.0),
+        num(x(total)),
+        num(y + 4.0)
+    );
+    for quarter in 0..=4u32 {
+        let at = total.mul_f64(f64::from(quarter) / 4.0);
+        let tick_x = num(x(at));
+        let anchor = match quarter {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let _ = writeln!(
+            svg,
+            "<line class=\"tick\" x1=\"{tick_x}\" y1=\"{}\" x2=\"{tick_x}\" y2=\"{}\" stroke=\"{GRID}\"/>\n\
+             <text class=\"tick\" x=\"{tick_x}\" y=\"{}\" text-anchor=\"{anchor}\" fill=\"{MUTED}\">{}</text>",
+            num(y + 1.0),
+            num(bottom),
+            num(y - 2.0),
+            escape(&format_duration(at)),
+        );
+    }
 }
 
 /// What the text chart writes after a row's bar.
