@@ -109,7 +109,7 @@ pub(super) fn render(chart: &Chart) -> String {
         }
         let _ = writeln!(
             svg,
-            "<text x=\"{}\" y=\"{}\" fill=\"{MUTED}\">{}</text></g>",
+            "<text x=\"{}\" y=\"{}\" fill=\"{MUTED}\" xml:space=\"preserve\">{}</text></g>",
             num(note_x),
             num(y + 16.0),
             escape(&notes[i])
