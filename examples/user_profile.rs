@@ -11,6 +11,7 @@
 //! cargo run --example user_profile -- --runtime smol --fail likes
 //! cargo run --example user_profile -- --slow user          # exits 1
 //! cargo run --example user_profile -- --posts 1000 --limit 50
+//! cargo run --example user_profile -- --trace target/trace.json --svg target/timeline.svg
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -66,6 +67,18 @@ fn main() -> ExitCode {
     } else {
         print!("{}", report::text(&result, total, &entries));
         println!("{}", timeline.chart());
+    }
+    for (path, contents) in [
+        (&options.trace, timeline.to_chrome_trace()),
+        (&options.svg, timeline.to_svg()),
+    ] {
+        if let Some(path) = path {
+            if let Err(error) = std::fs::write(path, contents) {
+                eprintln!("error: cannot write {path}: {error}");
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {path}");
+        }
     }
     match result {
         Ok(_) => ExitCode::SUCCESS,

@@ -17,6 +17,8 @@ OPTIONS:
     --posts <N>         how many posts the user has               [default: 2]
     --limit <N>         enrich at most N posts at once            [default: all]
     --json              print machine-readable JSON instead of text
+    --trace <FILE>      write the timeline as Trace Event JSON (Perfetto)
+    --svg <FILE>        write the timeline chart as SVG
     -h, --help          print this help
 
 Exit status: 0 when the profile was built (fallbacks included), 1 when the
@@ -38,6 +40,9 @@ pub(crate) struct Options {
     pub(crate) posts: u32,
     pub(crate) limit: Option<usize>,
     pub(crate) json: bool,
+    /// Where to write the timeline as Trace Event JSON, and as SVG.
+    pub(crate) trace: Option<String>,
+    pub(crate) svg: Option<String>,
 }
 
 /// Why the options were not accepted.
@@ -55,6 +60,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         posts: 2,
         limit: None,
         json: false,
+        trace: None,
+        svg: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -84,6 +91,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
                     }
                 }
             }
+            "--trace" => options.trace = Some(value()?),
+            "--svg" => options.svg = Some(value()?),
             "--fail" => options.fail = Some(endpoint(&flag, &value()?)?),
             "--slow" => options.slow = Some(endpoint(&flag, &value()?)?),
             "--posts" => options.posts = number(&flag, &value()?)?,

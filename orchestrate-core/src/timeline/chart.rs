@@ -33,10 +33,10 @@ use super::entry::{Entry, Outcome};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Chart {
-    entries: Vec<Entry>,
+    pub(super) entries: Vec<Entry>,
     width: usize,
     ascii: bool,
-    group_limit: usize,
+    pub(super) group_limit: usize,
 }
 
 impl Chart {
@@ -100,7 +100,7 @@ impl Chart {
     }
 
     /// The rows, in order of their first start.
-    fn rows(&self) -> Vec<Row<'_>> {
+    pub(super) fn rows(&self) -> Vec<Row<'_>> {
         let mut entries: Vec<&Entry> = self.entries.iter().collect();
         entries.sort_by_key(|entry| entry.start);
         let mut rows = Vec::new();
@@ -132,7 +132,7 @@ impl Chart {
     }
 }
 
-enum Row<'a> {
+pub(super) enum Row<'a> {
     Single(&'a Entry),
     Group {
         name: &'a str,
@@ -141,7 +141,7 @@ enum Row<'a> {
 }
 
 impl Row<'_> {
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         match self {
             Row::Single(entry) => entry.label.clone(),
             Row::Group { name, members } => format!("{name} ×{}", members.len()),
@@ -200,7 +200,7 @@ impl Glyphs {
     }
 }
 
-const MAX_LABEL: usize = 32;
+pub(super) const MAX_LABEL: usize = 32;
 
 impl fmt::Display for Chart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -395,7 +395,7 @@ fn in_flight_bar(members: &[&Entry], total: Duration, width: usize, glyphs: &Gly
 }
 
 /// "1000 branches: 998 ok, 2 timed out · p50 600 ms · max 612 ms · ≤ 50 at once"
-fn summary(members: &[&Entry]) -> String {
+pub(super) fn summary(members: &[&Entry]) -> String {
     let mut by_outcome: Vec<(Outcome, usize)> = Vec::new();
     for member in members {
         match by_outcome
@@ -444,7 +444,7 @@ fn peak_in_flight(members: &[&Entry]) -> usize {
 }
 
 /// `812 ms`, `2.61 s`, `450 µs`.
-fn format_duration(duration: Duration) -> String {
+pub(super) fn format_duration(duration: Duration) -> String {
     if duration >= Duration::from_secs(1) {
         format!("{:.2} s", duration.as_secs_f64())
     } else if duration >= Duration::from_millis(1) || duration.is_zero() {
@@ -454,7 +454,7 @@ fn format_duration(duration: Duration) -> String {
     }
 }
 
-fn truncate(label: &str, max: usize) -> String {
+pub(super) fn truncate(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_string()
     } else {

@@ -1,5 +1,7 @@
 //! An opt-in timeline of an orchestration: when each step and branch ran and
-//! how it ended, as plain data and as a text Gantt chart.
+//! how it ended, as plain data, as a text Gantt chart, and as Trace Event
+//! JSON or SVG for other tools ([`Timeline::to_chrome_trace`],
+//! [`Timeline::to_svg`]).
 //!
 //! Start with [`Timeline`]:
 //!
@@ -18,6 +20,7 @@
 mod attempt;
 mod chart;
 mod entry;
+mod export;
 mod recorder;
 #[cfg(feature = "tracing")]
 mod tracing;
