@@ -15,6 +15,11 @@ pub(crate) fn wrap(args: &LimitArgs, cx: &Context<'_>, code: Code) -> Code {
     let limiter = Ident::new("__orchestrate_limiter", Span::mixed_site());
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let rejected = Ident::new("__orchestrate_rejected", Span::mixed_site());
+    let with = Ident::new("__orchestrate_with", Span::mixed_site());
+    let bind = match &args.source {
+        Source::With(expr) => quote!(let #with = &(#expr);),
+        _ => quote!(),
+    };
     let ty = quote!(#krate::__private::Limiter);
     let get = match &args.source {
         Source::Own(n) => {
@@ -28,7 +33,7 @@ pub(crate) fn wrap(args: &LimitArgs, cx: &Context<'_>, code: Code) -> Code {
         }
         // A type that is no limiter is reported on the expression.
         Source::With(expr) => quote_spanned! {expr.span()=>
-            #krate::__private::AsLimiter::as_limiter(&(#expr))
+            #krate::__private::AsLimiter::as_limiter(#with)
         },
     };
     let future = code.future(cx.moving);
@@ -49,6 +54,9 @@ pub(crate) fn wrap(args: &LimitArgs, cx: &Context<'_>, code: Code) -> Code {
         quote!(#limiter.run(#future).await)
     };
     Code::Value(quote! {{
+        // A `let` of a borrow: temporaries in a `with = &API` live as long
+        // as the call.
+        #bind
         let #limiter: &#ty = #get;
         #call
     }})

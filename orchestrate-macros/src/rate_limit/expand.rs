@@ -12,6 +12,11 @@ use crate::compose::{Code, Context};
 pub(crate) fn wrap(args: &RateLimitArgs, cx: &Context<'_>, code: Code) -> Code {
     let krate = &args.krate;
     let rate = Ident::new("__orchestrate_rate", Span::mixed_site());
+    let with = Ident::new("__orchestrate_with", Span::mixed_site());
+    let bind = match &args.rate {
+        Rate::With(expr) => quote!(let #with = &(#expr);),
+        _ => quote!(),
+    };
     let ty = quote!(#krate::__private::RateLimiter);
     let built = match &args.rate {
         Rate::PerSec(n) => quote!(#ty::per_second(#n)),
@@ -22,7 +27,7 @@ pub(crate) fn wrap(args: &RateLimitArgs, cx: &Context<'_>, code: Code) -> Code {
         }
         // A type that is no rate limiter is reported on the expression.
         Rate::With(expr) => quote_spanned! {expr.span()=>
-            #krate::__private::AsRateLimiter::as_rate_limiter(&(#expr))
+            #krate::__private::AsRateLimiter::as_rate_limiter(#with)
         },
     };
     let get = if let Rate::With(_) = &args.rate {
@@ -37,6 +42,9 @@ pub(crate) fn wrap(args: &RateLimitArgs, cx: &Context<'_>, code: Code) -> Code {
     };
     let future = code.future(cx.moving);
     Code::Value(quote! {{
+        // A `let` of a borrow: temporaries in a `with = &API` live as long
+        // as the call.
+        #bind
         let #rate: &#ty = #get;
         #rate.run(#future).await
     }})
