@@ -15,10 +15,16 @@ pub(crate) fn wrap(args: &LimitArgs, cx: &Context<'_>, code: Code) -> Code {
     let limiter = Ident::new("__orchestrate_limiter", Span::mixed_site());
     let out = Ident::new("__orchestrate_out", Span::mixed_site());
     let rejected = Ident::new("__orchestrate_rejected", Span::mixed_site());
-    let with = Ident::new("__orchestrate_with", Span::mixed_site());
+    // Spanned on the expression, so that a type that is no limiter is
+    // reported there.
+    let with_span = match &args.source {
+        Source::With(expr) => Span::mixed_site().located_at(expr.span()),
+        Source::Own(_) => Span::mixed_site(),
+    };
+    let with = Ident::new("__orchestrate_with", with_span);
     let bind = match &args.source {
         Source::With(expr) => quote!(let #with = &(#expr);),
-        _ => quote!(),
+        Source::Own(_) => quote!(),
     };
     let ty = quote!(#krate::__private::Limiter);
     let get = match &args.source {

@@ -71,7 +71,7 @@ pub(crate) struct RateLimitArgs {
     pub(crate) krate_path: Option<Path>,
 }
 
-fn count(noun: &'static str, zero: &'static str) -> Count<'static> {
+fn count<'a>(noun: &'a str, zero: &'a str) -> Count<'a> {
     Count {
         noun,
         ty: "u32",
@@ -84,33 +84,33 @@ fn count(noun: &'static str, zero: &'static str) -> Count<'static> {
     }
 }
 
-const ZERO_RATE: &str = "a rate of 0 lets no call start; use a positive number of calls";
-
 /// Parses and validates the arguments; every error found is reported, not
 /// only the first.
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<RateLimitArgs> {
     let mut errors = Errors::default();
     let mut rate: Option<(Ident, Rate)> = None;
-    let mut calls: Option<(Ident, Whole)> = None;
+    // The keys as written, even when their values are wrong.
+    let (mut calls_key, mut period_key): (Option<Ident>, Option<Ident>) = (None, None);
+    let mut calls: Option<Whole> = None;
     let mut period: Option<Dur> = None;
     let mut burst: Option<(Ident, Whole)> = None;
     let krate = args::parse(&SPEC, tokens, &mut errors, |pair| {
         let key = pair.key.clone();
         let value = &pair.value;
+        let zero_rate =
+            format!("`{key} = 0` lets no call start; use a positive number, like `{key} = 1`");
         match pair.name {
             "per_sec" => {
-                let n = args::positive(&key, value, &count("calls", ZERO_RATE))?;
+                let n = args::positive(&key, value, &count("calls", &zero_rate))?;
                 rate = Some((key, Rate::PerSec(n)));
             }
             "per_min" => {
-                let n = args::positive(&key, value, &count("calls", ZERO_RATE))?;
+                let n = args::positive(&key, value, &count("calls", &zero_rate))?;
                 rate = Some((key, Rate::PerMin(n)));
             }
             "calls" => {
-                calls = Some((
-                    key.clone(),
-                    args::positive(&key, value, &count("calls", ZERO_RATE))?,
-                ))
+                calls_key = Some(key.clone());
+                calls = Some(args::positive(&key, value, &count("calls", &zero_rate))?);
             }
             "with" => rate = Some((key, Rate::With(value.clone()))),
             "burst" => {
@@ -121,27 +121,30 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<RateLimitArgs> {
                 ));
             }
             _ => {
-                let zero = format!("`{key} = 0` is no time at all; the period must be positive");
+                period_key = Some(key.clone());
+                let zero = format!(
+                    "`{key} = 0` is no time at all; the period must be positive, like `{key} = 100`"
+                );
                 period = Some(args::duration(&key, value, &zero)?);
             }
         }
         Ok(())
     })?;
-    match (&calls, &period) {
-        (Some((key, _)), None) => errors.push(syn::Error::new_spanned(
+    match (&calls_key, &period_key) {
+        (Some(key), None) => errors.push(syn::Error::new_spanned(
             key,
             "`calls = n` needs its period: add `period_ms = …` or `period_secs = …`, like `calls = 5, period_ms = 100`",
         )),
-        (None, Some(period)) if rate.is_none() => errors.push(syn::Error::new_spanned(
-            &period.key,
-            format!("{} needs a number of calls: add `calls = n`, like `calls = 5, period_ms = 100`", period.written()),
+        (None, Some(key)) if rate.is_none() => errors.push(syn::Error::new_spanned(
+            key,
+            format!("`{key}` needs a number of calls: add `calls = n`, like `calls = 5, {key} = 100`"),
         )),
         _ => {}
     }
-    if let (Some(period), Some((key, _))) = (&period, &rate) {
+    if let (Some(period), Some((key, _))) = (&period_key, &rate) {
         errors.push(syn::Error::new_spanned(
-            &period.key,
-            format!("`{key}` already says the period; drop {}, or write `calls = n` with it instead of `{key}`", period.written()),
+            period,
+            format!("`{key}` already says the period; drop `{period}`, or write `calls = n` with it instead of `{key}`"),
         ));
     }
     if let (Some((key, _)), Some((_, Rate::With(_)))) = (&burst, &rate) {
@@ -153,7 +156,7 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<RateLimitArgs> {
     errors.finish()?;
     let rate = match (rate, calls, period) {
         (Some((_, rate)), _, _) => rate,
-        (None, Some((_, n)), Some(period)) => Rate::Per(n, period),
+        (None, Some(n), Some(period)) => Rate::Per(n, period),
         _ => {
             return Err(syn::Error::new(
                 Span::call_site(),

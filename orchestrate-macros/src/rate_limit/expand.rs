@@ -12,7 +12,13 @@ use crate::compose::{Code, Context};
 pub(crate) fn wrap(args: &RateLimitArgs, cx: &Context<'_>, code: Code) -> Code {
     let krate = &args.krate;
     let rate = Ident::new("__orchestrate_rate", Span::mixed_site());
-    let with = Ident::new("__orchestrate_with", Span::mixed_site());
+    // Spanned on the expression, so that a type that is no limiter is
+    // reported there.
+    let with_span = match &args.rate {
+        Rate::With(expr) => Span::mixed_site().located_at(expr.span()),
+        _ => Span::mixed_site(),
+    };
+    let with = Ident::new("__orchestrate_with", with_span);
     let bind = match &args.rate {
         Rate::With(expr) => quote!(let #with = &(#expr);),
         _ => quote!(),
