@@ -11,6 +11,7 @@
 //! cargo run --example user_profile -- --runtime smol --fail likes
 //! cargo run --example user_profile -- --slow user          # exits 1
 //! cargo run --example user_profile -- --posts 1000 --limit 50
+//! cargo run --example user_profile -- --api-limit 2 --rate 10
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -18,6 +19,8 @@
 mod api;
 #[path = "user_profile/cli.rs"]
 mod cli;
+#[path = "user_profile/limits.rs"]
+mod limits;
 #[path = "user_profile/profile.rs"]
 mod profile;
 #[path = "user_profile/report.rs"]
@@ -48,10 +51,11 @@ fn main() -> ExitCode {
         fail: options.fail,
         slow: options.slow,
     };
+    let limits = limits::Limits::new(options.api_limit, options.rate);
     let timeline = Timeline::new();
     let result = block_on(
         options.runtime,
-        profile::load_profile(&api, &timeline, options.limit),
+        profile::load_profile_with(&api, &timeline, options.limit, &limits),
     );
     let entries = timeline.entries();
     // The end of the last call, as on the chart's axis.
@@ -66,6 +70,9 @@ fn main() -> ExitCode {
     } else {
         print!("{}", report::text(&result, total, &entries));
         println!("{}", timeline.chart());
+        if let Some(summary) = limits.summary(&entries) {
+            println!("{summary}");
+        }
     }
     match result {
         Ok(_) => ExitCode::SUCCESS,

@@ -67,7 +67,7 @@ struct Model<'a> {
     waiters: VecDeque<Pin<Box<Acquire<'a>>>>,
 }
 
-impl<'a> Model<'a> {
+impl Model<'_> {
     fn apply(&mut self, step: Step) {
         match step {
             Step::Acquire => {
