@@ -456,4 +456,31 @@ runtime_tests_each! {
         })
         .await;
     }
+
+    async fn full_paths_stack_as_imported_names_do() {
+        #[orchestrate::timeout(ms = 15)]
+        #[orchestrate::limit(concurrency = 1)]
+        async fn wait_counts(i: u32) -> Result<u32, AppError> {
+            sleep(ms(10)).await;
+            Ok(i)
+        }
+
+        #[orchestrate::prelude::rate_limit(calls = 1, period_ms = 10)]
+        #[orchestrate::retry(times = 2, backoff = none)]
+        async fn one_start(tries: &AtomicU32) -> Result<u32, AppError> {
+            if tries.fetch_add(1, Ordering::SeqCst) == 0 { Err(AppError::Failed) } else { Ok(2) }
+        }
+
+        on_virtual_time(async {
+            let start = timer::now();
+            let out = settled((0..2).map(wait_counts)).await;
+            assert_eq!(out, [Ok(0), Err(AppError::TimedOut)]);
+            assert_eq!(timer::now() - start, ms(15));
+            let start = timer::now();
+            assert_eq!(one_start(&AtomicU32::new(0)).await, Ok(2));
+            assert_eq!(timer::now() - start, ms(0));
+        })
+        .await;
+    }
+
 }
