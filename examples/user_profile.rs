@@ -12,6 +12,7 @@
 //! cargo run --example user_profile -- --slow user          # exits 1
 //! cargo run --example user_profile -- --posts 1000 --limit 50
 //! cargo run --example user_profile -- --trace target/trace.json --svg target/timeline.svg
+//! cargo run --example user_profile -- --api-limit 2 --rate 10
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -19,6 +20,8 @@
 mod api;
 #[path = "user_profile/cli.rs"]
 mod cli;
+#[path = "user_profile/limits.rs"]
+mod limits;
 #[path = "user_profile/profile.rs"]
 mod profile;
 #[path = "user_profile/report.rs"]
@@ -49,10 +52,11 @@ fn main() -> ExitCode {
         fail: options.fail,
         slow: options.slow,
     };
+    let limits = limits::Limits::new(options.api_limit, options.rate);
     let timeline = Timeline::new();
     let result = block_on(
         options.runtime,
-        profile::load_profile(&api, &timeline, options.limit),
+        profile::load_profile_with(&api, &timeline, options.limit, &limits),
     );
     let entries = timeline.entries();
     // The end of the last call, as on the chart's axis.
@@ -67,6 +71,9 @@ fn main() -> ExitCode {
     } else {
         print!("{}", report::text(&result, total, &entries));
         println!("{}", timeline.chart());
+        if let Some(summary) = limits.summary(&entries) {
+            println!("{summary}");
+        }
     }
     for (path, contents) in [
         (&options.trace, timeline.to_chrome_trace()),

@@ -18,6 +18,8 @@
 //! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout); a fallible future: [`fut.try_timeout(dur)`](TimeoutExt::try_timeout); each branch of a join: `parallel!(timeout = dur; a, b)` | |
 //! | bounded fan-out | | [`.limit(n)`](Parallel::limit) on `parallel` and `settled` |
 //! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
+//! | p-limit, resilience4j `@Bulkhead` | [`#[limit(concurrency = 4)]`](macro@limit), [`#[limit(with = API)]`](macro@limit) over a shared [`Limiter`] | [`.limit_with(&API)`](Settled::limit_with) |
+//! | p-throttle, resilience4j `@RateLimiter` | [`#[rate_limit(per_sec = 50)]`](macro@rate_limit), [`RateLimiter::run`] | |
 //! | an `AbortSignal.timeout` passed down | [`Deadline::run`]: every timeout and retry inside gives up by the tighter limit | `Deadline::run` on each branch |
 //! | `jest.useFakeTimers()` | `testing::VirtualClock` (feature `test-util`) | |
 //!
@@ -140,7 +142,7 @@ pub use orchestrate_core::{
     BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, Hedge, Hedged, IsFailure,
     hedge,
 };
-pub use orchestrate_macros::{retry, timeout};
+pub use orchestrate_macros::{limit, rate_limit, retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
 /// combinators, [`Deadline`], [`Elapsed`], [`try_timeout`](try_timeout()) and the
@@ -158,8 +160,8 @@ pub use orchestrate_macros::{retry, timeout};
 /// ```
 pub mod prelude {
     pub use crate::{
-        AllFailed, Backoff, Deadline, Elapsed, Limiter, RateLimiter, TimeoutExt, first_ok,
-        parallel, race, retry, settled, timeout, try_timeout,
+        AllFailed, Backoff, Deadline, Elapsed, Limiter, RateLimiter, TimeoutExt, first_ok, limit,
+        parallel, race, rate_limit, retry, settled, timeout, try_timeout,
     };
 }
 

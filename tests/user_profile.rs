@@ -8,6 +8,8 @@ use support::runtime_tests;
 mod api;
 #[path = "../examples/user_profile/cli.rs"]
 mod cli;
+#[path = "../examples/user_profile/limits.rs"]
+mod limits;
 #[path = "../examples/user_profile/profile.rs"]
 mod profile;
 #[path = "../examples/user_profile/report.rs"]
@@ -47,6 +49,20 @@ fn api(posts: u32) -> Api {
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
+}
+
+/// As [`run`], every API call through `limits`.
+async fn run_limited(
+    api: Api,
+    limits: limits::Limits,
+) -> (Result<Profile, ProfileError>, Duration, Vec<Entry>) {
+    VirtualClock::auto()
+        .run(async move {
+            let timeline = Timeline::new();
+            let result = profile::load_profile_with(&api, &timeline, None, &limits).await;
+            (result, timeline.elapsed(), timeline.entries())
+        })
+        .await
 }
 
 fn entry<'a>(entries: &'a [Entry], label: &str) -> &'a Entry {
@@ -141,6 +157,42 @@ runtime_tests! {
         assert!(chart.contains("comments ×1000"));
         assert!(chart.contains("at most 50 at once"), "{chart}");
     }
+
+    async fn api_limit_2_keeps_every_level_to_2_calls_in_flight() {
+        let (result, total, entries) = run_limited(api(2), limits::Limits::new(Some(2), None)).await;
+        assert_eq!(result.expect("a profile").posts.len(), 2);
+        assert_eq!(limits::peak(&entries), 2);
+        assert_eq!(span(entry(&entries, "comments[1]")), (ms(2000), ms(2600)));
+        assert_eq!(span(entry(&entries, "likes[1]")), (ms(2000), ms(2400)));
+        // The second post's calls start as permits come back.
+        assert_eq!(span(entry(&entries, "comments[2]")), (ms(2400), ms(3000)));
+        assert_eq!(span(entry(&entries, "likes[2]")), (ms(2600), ms(3000)));
+        assert_eq!(total, ms(3000));
+    }
+
+    async fn rate_10_starts_api_calls_100_ms_apart() {
+        let (result, total, entries) = run_limited(api(2), limits::Limits::new(None, Some(10))).await;
+        assert_eq!(result.expect("a profile").posts.len(), 2);
+        let starts: Vec<Duration> = ["comments[1]", "likes[1]", "comments[2]", "likes[2]"]
+            .iter()
+            .map(|label| entry(&entries, label).start)
+            .collect();
+        assert_eq!(starts, [ms(2000), ms(2100), ms(2200), ms(2300)]);
+        assert_eq!(limits::closest_starts(&entries), Some(ms(100)));
+        assert_eq!(total, ms(2800));
+    }
+
+    async fn api_limit_and_rate_together() {
+        let limits = limits::Limits::new(Some(2), Some(10));
+        let (_, total, entries) = run_limited(api(2), limits::Limits::new(Some(2), Some(10))).await;
+        assert_eq!(limits::peak(&entries), 2);
+        assert_eq!(span(entry(&entries, "comments[2]")), (ms(2500), ms(3100)));
+        assert_eq!(span(entry(&entries, "likes[2]")), (ms(2600), ms(3000)));
+        assert_eq!(total, ms(3100));
+        let summary = limits.summary(&entries).expect("a summary");
+        assert!(summary.contains("at most 2 (--api-limit 2)"), "{summary}");
+        assert!(summary.contains("100ms apart"), "{summary}");
+    }
 }
 
 #[test]
@@ -192,6 +244,29 @@ fn the_options_parse_as_documented() {
         assert_eq!(parse(args), Err(cli::Usage::Invalid(message.to_string())));
     }
     assert!(cli::HELP.contains("--runtime"));
+}
+
+#[test]
+fn the_limit_options_parse_as_documented() {
+    let parse = |args: &[&str]| cli::parse(args.iter().map(ToString::to_string));
+    let defaults = parse(&[]).unwrap();
+    assert_eq!((defaults.api_limit, defaults.rate), (None, None));
+    let both = parse(&["--api-limit", "2", "--rate=10"]).unwrap();
+    assert_eq!((both.api_limit, both.rate), (Some(2), Some(10)));
+    for (args, message) in [
+        (
+            &["--api-limit", "0"][..],
+            "`--api-limit` must be at least 1",
+        ),
+        (&["--rate", "0"][..], "`--rate` must be at least 1"),
+        (
+            &["--rate", "fast"][..],
+            "`--rate` takes a whole number, not `fast`",
+        ),
+    ] {
+        assert_eq!(parse(args), Err(cli::Usage::Invalid(message.to_string())));
+    }
+    assert!(cli::HELP.contains("--api-limit") && cli::HELP.contains("--rate"));
 }
 
 #[test]

@@ -126,7 +126,7 @@ fn criterion_home() -> PathBuf {
 }
 
 /// The median (ns per iteration) of a benchmark measured since `since`.
-fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> Option<f64> {
+pub fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> Option<f64> {
     let mut path = criterion_home().join(group).join(function);
     if let Some(n) = n {
         path = path.join(n.to_string());

@@ -16,6 +16,8 @@ OPTIONS:
     --slow <ENDPOINT>   make an endpoint take 10 s, past its timeout
     --posts <N>         how many posts the user has               [default: 2]
     --limit <N>         enrich at most N posts at once            [default: all]
+    --api-limit <N>     at most N API calls in flight, at every level (a Limiter)
+    --rate <N>          at most N API calls started a second (a RateLimiter)
     --json              print machine-readable JSON instead of text
     --trace <FILE>      write the timeline as Trace Event JSON (Perfetto)
     --svg <FILE>        write the timeline chart as SVG
@@ -43,6 +45,9 @@ pub(crate) struct Options {
     /// Where to write the timeline as Trace Event JSON, and as SVG.
     pub(crate) trace: Option<String>,
     pub(crate) svg: Option<String>,
+    /// `--api-limit` and `--rate`.
+    pub(crate) api_limit: Option<usize>,
+    pub(crate) rate: Option<u32>,
 }
 
 /// Why the options were not accepted.
@@ -62,6 +67,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         json: false,
         trace: None,
         svg: None,
+        api_limit: None,
+        rate: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -103,6 +110,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
                 }
                 options.limit = Some(limit);
             }
+            "--api-limit" => options.api_limit = Some(positive(&flag, &value()?)?),
+            "--rate" => options.rate = Some(positive(&flag, &value()?)?),
             other => {
                 return Err(Usage::Invalid(format!(
                     "unknown option `{other}`; see --help"
@@ -124,4 +133,16 @@ fn endpoint(flag: &str, name: &str) -> Result<Endpoint, Usage> {
 fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, Usage> {
     text.parse()
         .map_err(|_| Usage::Invalid(format!("`{flag}` takes a whole number, not `{text}`")))
+}
+
+/// A whole number of at least 1.
+fn positive<T: std::str::FromStr + PartialEq + From<u8>>(
+    flag: &str,
+    text: &str,
+) -> Result<T, Usage> {
+    let n: T = number(flag, text)?;
+    if n == T::from(0) {
+        return Err(Usage::Invalid(format!("`{flag}` must be at least 1")));
+    }
+    Ok(n)
 }

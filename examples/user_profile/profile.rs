@@ -8,6 +8,7 @@ use orchestrate::settled;
 use orchestrate::timeline::Timeline;
 
 use super::api::{Api, ApiError, Endpoint, Post, User};
+use super::limits::Limits;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EnrichedPost {
@@ -41,25 +42,38 @@ impl std::error::Error for ProfileError {}
 
 /// Fetches the user, then their posts, then every post's comments and likes.
 /// At most `limit` posts are enriched at once (all of them when `None`).
+#[cfg_attr(not(test), allow(dead_code))] // the example calls `load_profile_with`
 pub(crate) async fn load_profile(
     api: &Api,
     timeline: &Timeline,
     limit: Option<usize>,
 ) -> Result<Profile, ProfileError> {
+    load_profile_with(api, timeline, limit, &Limits::default()).await
+}
+
+/// [`load_profile`] with every API call through `limits`.
+pub(crate) async fn load_profile_with(
+    api: &Api,
+    timeline: &Timeline,
+    limit: Option<usize>,
+    limits: &Limits,
+) -> Result<Profile, ProfileError> {
     let failed = |step| move |cause| ProfileError { step, cause };
 
     // Sequential: the posts depend on the user.
-    let user = timeline
-        .step("GET /user", api.user())
+    let user = limits
+        .call(timeline.step("GET /user", api.user()))
         .await
         .map_err(failed(Endpoint::User))?;
-    let posts = timeline
-        .step("GET /posts", api.posts(&user))
+    let posts = limits
+        .call(timeline.step("GET /posts", api.posts(&user)))
         .await
         .map_err(failed(Endpoint::Posts))?;
 
     // Parallel: every post at once; no post's failure loses the others.
-    let enrich = posts.into_iter().map(|post| enrich(api, timeline, post));
+    let enrich = posts
+        .into_iter()
+        .map(|post| enrich(api, timeline, limits, post));
     let all = settled(enrich);
     let posts = match limit {
         Some(limit) => all.limit(limit).await,
@@ -69,10 +83,10 @@ pub(crate) async fn load_profile(
 }
 
 /// Comments and likes side by side, each with a fallback.
-async fn enrich(api: &Api, timeline: &Timeline, post: Post) -> EnrichedPost {
+async fn enrich(api: &Api, timeline: &Timeline, limits: &Limits, post: Post) -> EnrichedPost {
     let (comments, likes) = settled!(
-        timeline.branch("comments", post.id, api.comments(&post)),
-        timeline.branch("likes", post.id, api.likes(&post)),
+        limits.call(timeline.branch("comments", post.id, api.comments(&post))),
+        limits.call(timeline.branch("likes", post.id, api.likes(&post))),
     )
     .await;
     EnrichedPost {

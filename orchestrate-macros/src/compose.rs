@@ -20,6 +20,8 @@ use syn::{Attribute, Meta, Path, Type};
 
 use crate::errors::{self, Errors};
 use crate::item::{FnItem, FutureForm, ImplTraitToInfer, typed_block};
+use crate::limit::{self, LimitArgs};
+use crate::rate_limit::{self, RateLimitArgs};
 use crate::retry::{self, RetryArgs};
 use crate::timeout::{self, TimeoutArgs};
 
@@ -28,6 +30,8 @@ use crate::timeout::{self, TimeoutArgs};
 pub(crate) enum Layer {
     Timeout(TimeoutArgs),
     Retry(RetryArgs),
+    Limit(LimitArgs),
+    RateLimit(RateLimitArgs),
 }
 
 /// Parses an attribute's arguments.
@@ -41,6 +45,12 @@ const ATTRIBUTES: &[(&str, ParseLayer)] = &[
     ("retry", |tokens| {
         retry::args::parse(tokens).map(Layer::Retry)
     }),
+    ("limit", |tokens| {
+        limit::args::parse(tokens).map(Layer::Limit)
+    }),
+    ("rate_limit", |tokens| {
+        rate_limit::args::parse(tokens).map(Layer::RateLimit)
+    }),
 ];
 
 impl Layer {
@@ -48,6 +58,8 @@ impl Layer {
         match self {
             Layer::Timeout(_) => "timeout",
             Layer::Retry(_) => "retry",
+            Layer::Limit(_) => "limit",
+            Layer::RateLimit(_) => "rate_limit",
         }
     }
 
@@ -55,6 +67,18 @@ impl Layer {
         match self {
             Layer::Timeout(args) => args.krate_path.as_ref(),
             Layer::Retry(args) => args.krate_path.as_ref(),
+            Layer::Limit(args) => args.krate_path.as_ref(),
+            Layer::RateLimit(args) => args.krate_path.as_ref(),
+        }
+    }
+
+    /// Whether the fn must return a `Result` for this layer to report its
+    /// failures (a limit or rate limit that waits has none).
+    fn needs_result(&self) -> bool {
+        match self {
+            Layer::Limit(args) => args.max_waiting.is_some(),
+            Layer::RateLimit(_) => false,
+            _ => true,
         }
     }
 }
@@ -222,19 +246,11 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
                  retry inside the body with `orchestrate::retry(policy, || …)`, or call an inherent `#[retry] async fn` from it",
         ));
     }
-    let Some(output) = item.output(&form) else {
-        let why = match outer {
-            "retry" => {
-                "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
-            }
-            _ => {
-                "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, so that a timed-out call can return `Err`"
-            }
-        };
-        return Err(syn::Error::new(
-            item.sig.paren_token.span.close(),
-            format!("{why}; add `-> Result<…, …>` here"),
-        ));
+    let unit: Type = syn::parse_quote!(());
+    let output = match item.output(&form) {
+        Some(output) => output,
+        None if !layers.iter().any(Layer::needs_result) => &unit,
+        None => return Err(no_result(layers, item)),
     };
     let mut output_type = output.clone();
     ImplTraitToInfer.visit_type_mut(&mut output_type);
@@ -267,12 +283,16 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         code = match layer {
             Layer::Timeout(args) => timeout::wrap(args, &cx, code),
             Layer::Retry(args) => retry::wrap(args, &cx, code),
+            Layer::Limit(args) => limit::wrap(args, &cx, code),
+            Layer::RateLimit(args) => rate_limit::wrap(args, &cx, code),
         };
     }
     let inner_attrs = &body.inner_attrs;
     let krate = match &layers[0] {
         Layer::Timeout(args) => &args.krate,
         Layer::Retry(args) => &args.krate,
+        Layer::Limit(args) => &args.krate,
+        Layer::RateLimit(args) => &args.krate,
     };
     let new_body = match form {
         FutureForm::AsyncFn => code.value(),
@@ -289,4 +309,28 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
             #new_body
         }
     })
+}
+
+/// The fn has no return type, and a layer needs a `Result`: reported on the
+/// parentheses, by the outermost such layer.
+fn no_result(layers: &[Layer], item: &FnItem) -> syn::Error {
+    let why = match layers
+        .iter()
+        .find(|layer| layer.needs_result())
+        .map(Layer::name)
+    {
+        Some("retry") => {
+            "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
+        }
+        Some("limit") => {
+            "`#[limit(max_waiting = …)]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Rejected>`, so that a rejected call can return `Err`"
+        }
+        _ => {
+            "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, so that a timed-out call can return `Err`"
+        }
+    };
+    syn::Error::new(
+        item.sig.paren_token.span.close(),
+        format!("{why}; add `-> Result<…, …>` here"),
+    )
 }

@@ -128,6 +128,10 @@ fn not_a_fn(attr: &str, input: ParseStream<'_>) -> syn::Error {
             "`#[{attr}]` goes on an `async fn`, not on a {what}; {}",
             match attr {
                 "retry" => "to retry an expression, use `orchestrate::retry(policy, || future)`",
+                "limit" =>
+                    "to limit an expression, use `LIMITER.run(future)` on an `orchestrate::Limiter`",
+                "rate_limit" =>
+                    "to pace an expression, use `RATE.run(future)` on an `orchestrate::RateLimiter`",
                 _ => "to time out an expression, use `orchestrate::timeout(duration, future)`",
             }
         ),

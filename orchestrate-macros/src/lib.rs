@@ -4,7 +4,8 @@
 //! pass it their own path so expansions work under a renamed dependency.
 //!
 //! Layout: `args.rs` (the argument layer every attribute parses through),
-//! `compose.rs` (how the attributes stack), `timeout/` and `retry/` (each its
+//! `compose.rs` (how the attributes stack), `timeout/`, `retry/`, `limit/` and
+//! `rate_limit/` (each its
 //! keys and how it wraps the code below it, over the shared `item.rs`), and
 //! `join/` (input → expand);
 //! every error is a `syn::Error` on the offending tokens, never a panic.
@@ -14,6 +15,8 @@ mod compose;
 mod errors;
 mod item;
 mod join;
+mod limit;
+mod rate_limit;
 mod retry;
 mod timeout;
 
@@ -198,6 +201,159 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     compose::attribute("retry", args.into(), item.into()).into()
+}
+
+/// Bounds how many calls of an `async fn` run at once (a bulkhead), in any
+/// runtime.
+///
+/// `#[limit(concurrency = N)]` gives the fn a hidden `static`
+/// [`Limiter`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html)
+/// of its own (one per fn: every caller, task and instance of a generic fn
+/// shares it); `#[limit(with = API)]` runs the calls through a named one, any
+/// expression that is a `Limiter` or leads to one by reference (a `static`,
+/// `&'static Limiter`, `Arc<Limiter>`, a field like `self.api`), so several
+/// fns share one bound. A call waits for a permit in arrival order
+/// ([`Limiter::run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html#method.run)),
+/// runs, and returns the permit when it finishes, fails, panics or is
+/// dropped. The signature stays exactly as written, and the fn need not
+/// return a `Result`.
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `concurrency = 4` | a limiter of the fn's own: at most 4 calls at once (a positive literal or a `usize` constant) |
+/// | `with = API` | a shared [`Limiter`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html) instead |
+/// | `max_waiting = 16` | with `concurrency`: when 16 calls already wait, a call returns `Err(E::from(Rejected))` at once ([`Limiter::try_run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html#method.try_run)); the fn must return `Result<T, E>` with `E: From<orchestrate::Rejected>` |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency |
+///
+/// A named limiter's `max_waiting` is set where it is built
+/// (`Limiter::new(4).max_waiting(16)`); `#[limit(with = …)]` waits as long as
+/// it takes. Limiters are re-entrant: a call made under a permit of `API`
+/// (at any depth) takes no second one, so put the limit on the leaf fns that
+/// call the resource; the levels above them need none.
+///
+/// ```
+/// use orchestrate::{limit, settled, Limiter};
+///
+/// /// The API allows 2 requests at once, whoever makes them.
+/// static API: Limiter = Limiter::new(2);
+///
+/// #[limit(with = API)]
+/// async fn comments(post: u32) -> Vec<String> {
+///     assert!(API.in_flight() <= 2);
+///     vec![format!("comment on {post}")]
+/// }
+///
+/// #[limit(concurrency = 1)]
+/// async fn audit(post: u32) -> u32 {
+///     post
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let all = settled((1..=5).map(comments)).await;
+/// assert_eq!(all.len(), 5);
+/// assert_eq!(settled((1..=3).map(audit)).await, [1, 2, 3]);
+/// assert_eq!(API.in_flight(), 0);
+/// # });
+/// ```
+///
+/// # With `#[timeout]` and `#[retry]`
+///
+/// They stack like decorators, the outer one written first:
+///
+/// - `#[timeout]` above `#[limit]`: the time spent waiting for a permit
+///   counts toward the time limit (a call that cannot get one in time fails
+///   with `Elapsed`). Below it: only the call itself is timed, once it holds
+///   a permit.
+/// - `#[retry]` above `#[limit]`: each attempt takes a permit and returns it
+///   before the backoff's wait, so waiting retries do not hold the bound.
+///   `#[limit]` above `#[retry]`: one permit for the whole call, attempts and
+///   waits included.
+///
+/// ```
+/// use orchestrate::{limit, retry, timeout, Elapsed, Rejected};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError { TimedOut, Busy, Down }
+/// impl From<Elapsed> for ApiError { fn from(_: Elapsed) -> Self { ApiError::TimedOut } }
+/// impl From<Rejected> for ApiError { fn from(_: Rejected) -> Self { ApiError::Busy } }
+///
+/// #[timeout(secs = 2)]                          // waiting included
+/// #[retry(times = 3, backoff = constant(ms = 1))]
+/// #[limit(concurrency = 4, max_waiting = 100)]  // a permit per attempt
+/// async fn fetch(id: u32) -> Result<u32, ApiError> {
+///     if id == 0 { Err(ApiError::Down) } else { Ok(id) }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(fetch(7).await, Ok(7));
+/// assert_eq!(fetch(0).await, Err(ApiError::Down));
+/// # });
+/// ```
+#[proc_macro_attribute]
+pub fn limit(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::attribute("limit", args.into(), item.into()).into()
+}
+
+/// Paces the calls of an `async fn`: at most `n` start per period, in any
+/// runtime (GCRA, as governor; the waits run on orchestrate's timers, so the
+/// virtual clock tests them exactly).
+///
+/// A call waits for its turn (in arrival order), then runs; it never fails
+/// for the rate, so the fn need not return a `Result`. The signature stays
+/// exactly as written. Without `with`, the fn has a hidden `static`
+/// [`RateLimiter`](https://docs.rs/orchestrate/latest/orchestrate/struct.RateLimiter.html)
+/// of its own (one per fn, shared by every caller).
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `per_sec = 50` | 50 starts a second, one every 20 ms after a burst |
+/// | `per_min = 600` | per minute |
+/// | `calls = 5, period_ms = 100` (or `period_secs`) | any period |
+/// | `burst = 10` | up to 10 starts at once after a quiet spell (default: the rate's `n`) |
+/// | `with = RATE` | a shared [`RateLimiter`](https://docs.rs/orchestrate/latest/orchestrate/struct.RateLimiter.html) (or a reference, `Arc` or `Box` of one) instead |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency |
+///
+/// Counts are positive literals or `u32` constants. Over any window of
+/// length `t`, at most `burst + n·t/period` calls start.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{rate_limit, settled, timer, RateLimiter};
+///
+/// #[rate_limit(calls = 1, period_ms = 10)]
+/// async fn ping(n: u32) -> u32 {
+///     n
+/// }
+///
+/// static RATE: RateLimiter = RateLimiter::per_second(1000).burst(1);
+///
+/// #[rate_limit(with = RATE)]
+/// async fn pong(n: u32) -> u32 {
+///     n
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let start = timer::now();
+/// assert_eq!(settled((0..3).map(ping)).await, [0, 1, 2]);
+/// // The 2nd and 3rd start 10 ms apart.
+/// assert!(timer::now() - start >= Duration::from_millis(20));
+/// assert_eq!(pong(1).await, 1);
+/// # });
+/// ```
+///
+/// # With `#[timeout]`, `#[retry]` and `#[limit]`
+///
+/// - `#[timeout]` above `#[rate_limit]`: waiting for the turn counts toward
+///   the time limit; below it, only the call.
+/// - `#[retry]` above `#[rate_limit]`: every attempt is a start and waits
+///   for its turn; `#[rate_limit]` above `#[retry]`: one start per call,
+///   whatever its retries.
+/// - `#[rate_limit]` above `#[limit]`: a call takes its turn, then waits for
+///   a permit; `#[limit]` above `#[rate_limit]`: a call holds a permit while
+///   it waits for its turn.
+#[proc_macro_attribute]
+pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::attribute("rate_limit", args.into(), item.into()).into()
 }
 
 /// The engine of `orchestrate::parallel!`; call that instead.

@@ -4,17 +4,20 @@
 
 mod branch;
 mod checks;
+mod limit;
 mod limited;
 mod retry;
 mod timeout;
 
 pub use crate::branch::Branch;
 pub use checks::*;
+pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult};
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};
 
 pub use crate::{AllFailed, Backoff, sleep, timeout};
+pub use crate::{Limiter, RateLimiter};
 pub use core::convert::identity;
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;

@@ -1,0 +1,219 @@
+//! `Limiter` against tokio's and async-lock's semaphores, and `RateLimiter`
+//! against governor, side by side in one run.
+//!
+//! ```text
+//! cd benches
+//! cargo bench --bench limits     # about a minute on 2 cores; prints the ratios
+//! ```
+//!
+//! - **uncontended**: one future ready at once, run under a permit of a
+//!   limiter of 8 that nobody else uses: `Limiter::run` against acquiring and
+//!   releasing a permit of `tokio::sync::Semaphore` and
+//!   `async_lock::Semaphore` around the same future. One `block_on` around
+//!   the timing loop, as in `compare.rs`.
+//! - **tasks**: 1,000 tasks spawned on a `futures::executor::LocalPool`, each
+//!   running a future that is pending once while it holds its permit, through
+//!   one limiter of 8 (`Arc`-shared): the permits change hands about 1,000
+//!   times, through the waiters' queue. Spawning and driving the tasks is the
+//!   same for all three.
+//! - **rate check**: `RateLimiter::check` against governor's
+//!   `RateLimiter::check` (direct, not keyed, its default clock), both for a
+//!   rate high enough that every check is allowed, and for one spent at once
+//!   (every check refused).
+//!
+//! The ratios *ours / peer* come from the medians of this very run.
+
+// Nanoseconds far below 2^52 become `f64` for the report.
+#![allow(clippy::cast_precision_loss)]
+
+use std::future::Future;
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::{Bencher, Criterion};
+use futures::executor::{LocalPool, block_on};
+use futures::task::LocalSpawnExt as _;
+use governor::{Quota, RateLimiter as Governor};
+use orchestrate::{Limiter, RateLimiter};
+
+use orchestrate_benches::report::median;
+use orchestrate_benches::workloads::{ready, yield_once};
+
+const PERMITS: usize = 8;
+const TASKS: usize = 1_000;
+
+/// Times `iters` runs of `make().await` inside one `block_on`.
+fn on_futures<F: Future>(b: &mut Bencher<'_>, mut make: impl FnMut() -> F) {
+    b.iter_custom(|iters| {
+        block_on(async {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(make().await);
+            }
+            start.elapsed()
+        })
+    });
+}
+
+fn uncontended(c: &mut Criterion) {
+    let mut group = c.benchmark_group("limiter_uncontended");
+    let ours = Limiter::new(PERMITS);
+    let tokio = tokio::sync::Semaphore::new(PERMITS);
+    let async_lock = async_lock::Semaphore::new(PERMITS);
+    // Each contender in an `async` block of the same shape.
+    group.bench_function("ours", |b| {
+        on_futures(b, || async { ours.run(ready(black_box(1_u64))).await });
+    });
+    group.bench_function("tokio_semaphore", |b| {
+        on_futures(b, || async {
+            let permit = tokio.acquire().await.expect("never closed");
+            let out = ready(black_box(1_u64)).await;
+            drop(permit);
+            out
+        });
+    });
+    group.bench_function("async_lock_semaphore", |b| {
+        on_futures(b, || async {
+            let guard = async_lock.acquire().await;
+            let out = ready(black_box(1_u64)).await;
+            drop(guard);
+            out
+        });
+    });
+    group.finish();
+}
+
+/// Spawns `TASKS` tasks made by `task` on a fresh `LocalPool` and runs them
+/// all; the time of `iters` such runs.
+fn pool_runs<F: Future<Output = ()> + 'static>(
+    iters: u64,
+    mut task: impl FnMut() -> F,
+) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        let mut pool = LocalPool::new();
+        let spawner = pool.spawner();
+        for _ in 0..TASKS {
+            spawner.spawn_local(task()).expect("the pool runs");
+        }
+        pool.run();
+    }
+    start.elapsed()
+}
+
+fn tasks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("limiter_tasks");
+    group.bench_function("ours", |b| {
+        let limiter = Arc::new(Limiter::new(PERMITS));
+        b.iter_custom(|iters| {
+            pool_runs(iters, || {
+                let limiter = Arc::clone(&limiter);
+                async move {
+                    black_box(limiter.run(yield_once(1_u64)).await);
+                }
+            })
+        });
+    });
+    group.bench_function("tokio_semaphore", |b| {
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(PERMITS));
+        b.iter_custom(|iters| {
+            pool_runs(iters, || {
+                let semaphore = Arc::clone(&semaphore);
+                async move {
+                    let permit = semaphore.acquire().await.expect("never closed");
+                    black_box(yield_once(1_u64).await);
+                    drop(permit);
+                }
+            })
+        });
+    });
+    group.bench_function("async_lock_semaphore", |b| {
+        let semaphore = Arc::new(async_lock::Semaphore::new(PERMITS));
+        b.iter_custom(|iters| {
+            pool_runs(iters, || {
+                let semaphore = Arc::clone(&semaphore);
+                async move {
+                    let guard = semaphore.acquire().await;
+                    black_box(yield_once(1_u64).await);
+                    drop(guard);
+                }
+            })
+        });
+    });
+    group.finish();
+}
+
+fn rate_check(c: &mut Criterion) {
+    for (name, per_second) in [
+        ("rate_check_allowed", 1_000_000_000),
+        ("rate_check_refused", 1),
+    ] {
+        let mut group = c.benchmark_group(name);
+        let ours = RateLimiter::per_second(per_second);
+        let governor = Governor::direct(Quota::per_second(
+            NonZeroU32::new(per_second).expect("positive"),
+        ));
+        if per_second == 1 {
+            // Spend the one start: every check from here on is refused.
+            let _ = ours.check();
+            let _ = governor.check();
+        }
+        // `iter` keeps each output from being optimized away.
+        group.bench_function("ours", |b| b.iter(|| ours.check().is_ok()));
+        group.bench_function("governor", |b| b.iter(|| governor.check().is_ok()));
+        group.finish();
+    }
+}
+
+fn main() {
+    let since = SystemTime::now();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_millis(1500))
+        .sample_size(50)
+        .configure_from_args();
+    uncontended(&mut c);
+    tasks(&mut c);
+    rate_check(&mut c);
+    c.final_summary();
+    let rows: [(&str, &str, f64, &[&str]); 4] = [
+        (
+            "uncontended `run` of a ready future, per call",
+            "limiter_uncontended",
+            1.0,
+            &["tokio_semaphore", "async_lock_semaphore"],
+        ),
+        (
+            "1,000 tasks through a limiter of 8, per task",
+            "limiter_tasks",
+            TASKS as f64,
+            &["tokio_semaphore", "async_lock_semaphore"],
+        ),
+        ("`check`, allowed", "rate_check_allowed", 1.0, &["governor"]),
+        ("`check`, refused", "rate_check_refused", 1.0, &["governor"]),
+    ];
+    println!("\n| workload | ours (ns) | ours / peer (peer ns) |\n| --- | --- | --- |");
+    for (workload, group, items, peers) in rows {
+        let Some(ours) = median(group, "ours", None, since) else {
+            continue;
+        };
+        let ratios: Vec<String> = peers
+            .iter()
+            .filter_map(|peer| {
+                let theirs = median(group, peer, None, since)?;
+                Some(format!(
+                    "{peer} **{:.2}×** ({:.1})",
+                    ours / theirs,
+                    theirs / items
+                ))
+            })
+            .collect();
+        println!(
+            "| {workload} | {:.1} | {} |",
+            ours / items,
+            ratios.join("; ")
+        );
+    }
+}
