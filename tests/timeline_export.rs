@@ -20,6 +20,9 @@ mod api;
 #[path = "../examples/user_profile/cli.rs"]
 mod cli;
 #[allow(dead_code)]
+#[path = "../examples/user_profile/limits.rs"]
+mod limits;
+#[allow(dead_code)]
 #[path = "../examples/user_profile/profile.rs"]
 mod profile;
 
