@@ -180,3 +180,23 @@ mod each_runtime {
         }
     }
 }
+
+/// Checks race on one compare-and-swap: threads checking at once never get
+/// more starts than the burst allows (the next one is 12 s away).
+#[test]
+fn concurrent_checks_never_exceed_the_burst() {
+    let rate = RateLimiter::per_minute(5);
+    let allowed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..10_000 {
+                    if rate.check().is_ok() {
+                        allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(allowed.into_inner(), 5);
+}

@@ -4,7 +4,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ use crate::time::{Sleep, now, sleep_until};
 /// replenished every `period / n`, and up to `burst` (by default `n`) may
 /// start at once after a quiet spell; over any window of length `t`, at most
 /// `burst + n·t/period` starts. The state is one instant (the theoretical
-/// arrival time) behind a lock.
+/// arrival time) in an atomic: a check with no one waiting is a clock read
+/// and a compare-and-swap; only waiters take a lock, for their queue.
 ///
 /// Waits run on orchestrate's [timer backend](crate::timer): exact on a
 /// virtual clock, and under a [`Deadline`](crate::Deadline) or a timeout a
@@ -45,13 +47,19 @@ pub struct RateLimiter {
     /// `period / n`, in nanoseconds (at least 1).
     interval: u64,
     burst: u64,
+    /// The theoretical arrival time: when the next start would be due at the
+    /// steady rate, in nanoseconds from [`epoch`] (`NEVER`: never used, as
+    /// if long past).
+    tat: AtomicI64,
+    /// How many are queued: `check` reads it without the lock.
+    queued: AtomicUsize,
     state: Mutex<State>,
 }
 
+/// `tat` before the first start.
+const NEVER: i64 = i64::MIN;
+
 struct State {
-    /// The theoretical arrival time: when the next start would be due at the
-    /// steady rate (`None`: never used, as if long past).
-    tat: Option<Instant>,
     /// Waiters, in arrival order; only the first one watches the clock.
     queue: VecDeque<(u64, Waker)>,
     next_id: u64,
@@ -145,8 +153,9 @@ impl RateLimiter {
         RateLimiter {
             interval: interval as u64,
             burst: n as u64,
+            tat: AtomicI64::new(NEVER),
+            queued: AtomicUsize::new(0),
             state: Mutex::new(State {
-                tat: None,
                 queue: VecDeque::new(),
                 next_id: 0,
             }),
@@ -241,13 +250,17 @@ impl RateLimiter {
     /// ```
     pub fn check(&self) -> Result<(), NotUntil> {
         let now = now();
-        let mut state = self.lock();
+        if self.queued.load(Ordering::Acquire) == 0 {
+            return self.take(now);
+        }
+        let state = self.lock();
         let queued = state.queue.len();
+        drop(state);
         if queued == 0 {
-            return self.take(&mut state, now);
+            return self.take(now);
         }
         // Behind the queue: an estimate, the queue's turns come first.
-        let at = self.earliest(&state, now);
+        let at = self.earliest(now);
         let ahead = Duration::from_nanos(self.interval)
             .saturating_mul(u32::try_from(queued).unwrap_or(u32::MAX));
         let at = at.checked_add(ahead).unwrap_or(at);
@@ -289,23 +302,74 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The earliest instant the next start conforms.
-    fn earliest(&self, state: &State, now: Instant) -> Instant {
-        let tat = state.tat.map_or(now, |tat| tat.max(now));
-        let tolerance = Duration::from_nanos(self.interval)
-            .saturating_mul(u32::try_from(self.burst - 1).unwrap_or(u32::MAX));
-        tat.checked_sub(tolerance).unwrap_or(now).max(now)
+    /// How far before its theoretical arrival time a start conforms.
+    fn tolerance(&self) -> i64 {
+        let tolerance = u128::from(self.interval) * u128::from(self.burst - 1);
+        i64::try_from(tolerance).unwrap_or(i64::MAX)
+    }
+
+    fn interval_nanos(&self) -> i64 {
+        i64::try_from(self.interval).unwrap_or(i64::MAX)
+    }
+
+    /// The earliest instant the next start conforms (an estimate: another
+    /// thread may take it first).
+    fn earliest(&self, now: Instant) -> Instant {
+        let now_at = nanos(now);
+        let tat = self.tat.load(Ordering::Acquire).max(now_at);
+        instant(tat.saturating_sub(self.tolerance()).max(now_at))
     }
 
     /// Counts a start at `now` if it conforms.
-    fn take(&self, state: &mut State, now: Instant) -> Result<(), NotUntil> {
-        let at = self.earliest(state, now);
-        if at > now {
-            return Err(NotUntil { at, wait: at - now });
+    fn take(&self, now: Instant) -> Result<(), NotUntil> {
+        let now_at = nanos(now);
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let due = tat.max(now_at);
+            let conforms_at = due.saturating_sub(self.tolerance());
+            if conforms_at > now_at {
+                let at = instant(conforms_at);
+                return Err(NotUntil {
+                    at,
+                    wait: at.saturating_duration_since(now),
+                });
+            }
+            let next = due.saturating_add(self.interval_nanos());
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => tat = actual,
+            }
         }
-        let tat = state.tat.map_or(now, |tat| tat.max(now));
-        state.tat = Some(tat + Duration::from_nanos(self.interval));
-        Ok(())
+    }
+}
+
+/// The instant `tat` counts from: the first one a rate limiter needed.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// `at` in nanoseconds from [`epoch`] (a virtual clock's instants may come
+/// before it), saturating.
+fn nanos(at: Instant) -> i64 {
+    let epoch = epoch();
+    match at.checked_duration_since(epoch) {
+        Some(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
+        None => i64::try_from((epoch - at).as_nanos()).map_or(NEVER + 1, |before| -before),
+    }
+}
+
+/// The instant `nanos` from [`epoch`], saturating at the clock's range.
+fn instant(nanos: i64) -> Instant {
+    let epoch = epoch();
+    let from_epoch = Duration::from_nanos(nanos.unsigned_abs());
+    if nanos >= 0 {
+        epoch.checked_add(from_epoch).unwrap_or(epoch)
+    } else {
+        epoch.checked_sub(from_epoch).unwrap_or(epoch)
     }
 }
 
@@ -344,13 +408,14 @@ impl Turn<'_> {
                 Stage::Running => return Poll::Ready(()),
                 Stage::Done => panic!("`RateLimiter::run` polled after completion"),
                 Stage::Start => {
-                    if state.queue.is_empty() && rate.take(&mut state, now).is_ok() {
+                    if state.queue.is_empty() && rate.take(now).is_ok() {
                         self.stage = Stage::Running;
                         return Poll::Ready(());
                     }
                     let id = state.next_id;
                     state.next_id += 1;
                     state.queue.push_back((id, cx.waker().clone()));
+                    rate.queued.store(state.queue.len(), Ordering::Release);
                     self.stage = Stage::Queued(id);
                     id
                 }
@@ -366,9 +431,10 @@ impl Turn<'_> {
             if at > 0 {
                 return Poll::Pending;
             }
-            match rate.take(&mut state, now) {
+            match rate.take(now) {
                 Ok(()) => {
                     state.queue.pop_front();
+                    rate.queued.store(state.queue.len(), Ordering::Release);
                     let next = state.queue.front().map(|(_, waker)| waker.clone());
                     drop(state);
                     self.stage = Stage::Running;
@@ -405,6 +471,7 @@ impl Drop for Turn<'_> {
                 return;
             };
             state.queue.remove(at);
+            self.rate.queued.store(state.queue.len(), Ordering::Release);
             // The first waiter watched the clock: its successor takes over.
             if at == 0 {
                 state.queue.front().map(|(_, waker)| waker.clone())
