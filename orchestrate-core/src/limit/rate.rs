@@ -78,10 +78,21 @@ struct State {
 /// assert!(refused.wait_time() <= Duration::from_secs(1));
 /// assert!(refused.to_string().starts_with("rate limited: next start in "));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NotUntil {
-    at: Instant,
-    wait: Duration,
+    /// When, and the check's instant, in nanoseconds from [`epoch`]: a
+    /// refusal reads the clock once and converts nothing until asked.
+    at: i64,
+    checked: i64,
+}
+
+impl fmt::Debug for NotUntil {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotUntil")
+            .field("at", &self.earliest_possible())
+            .field("wait", &self.wait_time())
+            .finish()
+    }
 }
 
 impl NotUntil {
@@ -95,7 +106,7 @@ impl NotUntil {
     /// assert!(rate.check().unwrap_err().earliest_possible() > timer::now());
     /// ```
     pub fn earliest_possible(&self) -> Instant {
-        self.at
+        instant(self.at)
     }
 
     /// How long from the check until then.
@@ -108,13 +119,13 @@ impl NotUntil {
     /// assert!(rate.check().unwrap_err().wait_time() > Duration::from_secs(59));
     /// ```
     pub fn wait_time(&self) -> Duration {
-        self.wait
+        Duration::from_nanos(self.at.saturating_sub(self.checked).max(0).unsigned_abs())
     }
 }
 
 impl fmt::Display for NotUntil {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rate limited: next start in {:?}", self.wait)
+        write!(f, "rate limited: next start in {:?}", self.wait_time())
     }
 }
 
@@ -265,8 +276,8 @@ impl RateLimiter {
             .saturating_mul(u32::try_from(queued).unwrap_or(u32::MAX));
         let at = at.checked_add(ahead).unwrap_or(at);
         Err(NotUntil {
-            at,
-            wait: at.saturating_duration_since(now),
+            at: nanos(at),
+            checked: nanos(now),
         })
     }
 
@@ -328,10 +339,9 @@ impl RateLimiter {
             let due = tat.max(now_at);
             let conforms_at = due.saturating_sub(self.tolerance());
             if conforms_at > now_at {
-                let at = instant(conforms_at);
                 return Err(NotUntil {
-                    at,
-                    wait: at.saturating_duration_since(now),
+                    at: conforms_at,
+                    checked: now_at,
                 });
             }
             let next = due.saturating_add(self.interval_nanos());
