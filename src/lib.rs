@@ -140,6 +140,9 @@ pub use orchestrate_core::{
     BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, Hedge, Hedged, IsFailure,
     hedge,
 };
+pub use orchestrate_core::{
+    ParallelStream, SettledStream, StreamInputs, parallel_stream, settled_stream,
+};
 pub use orchestrate_macros::{retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
