@@ -42,10 +42,10 @@ pub(crate) enum Flow<K> {
     Keep(K),
     /// Stop: the join is decided (fail-fast, a race won).
     Stop,
-    /// The output was handed out (a completion stream): keep nothing, start
-    /// the next branch in the slot but poll it only at the next poll, and end
-    /// this poll after the current pass, so the consumer takes what was
-    /// handed out (at most one output per slot) before more is polled.
+    /// The output was handed out (a completion stream): keep nothing, end
+    /// this poll after the current pass, and start the next branch in the
+    /// slot at the next poll, once the consumer has taken what was handed
+    /// out (at most one output per slot).
     Hand,
 }
 
@@ -166,7 +166,8 @@ struct Branches<I, F, K> {
     /// Branches taken from `source` so far: the index of the next one.
     started: usize,
     running: usize,
-    /// Empty slots waiting for the source (a stream that was pending).
+    /// Empty slots waiting for the source: it was pending (a stream), or
+    /// their outputs were handed out in the last poll.
     free: Vec<usize>,
     /// Outputs are handed out, never kept (a completion stream).
     hands: bool,
@@ -494,11 +495,11 @@ where
                 Flow::Keep(kept) => kept,
                 Flow::Stop => return ControlFlow::Break(()),
                 Flow::Hand => {
-                    // The next branch starts now, and is polled next time.
+                    // The next branch starts at the next poll, once the
+                    // consumer has taken this output: a slot holds a running
+                    // branch or an output not yet taken, never both.
                     self.handed = true;
-                    if self.start(slot, task) {
-                        wakers.set().mark(slot);
-                    }
+                    self.free.push(slot);
                     return ControlFlow::Continue(());
                 }
             };
