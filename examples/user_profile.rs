@@ -11,6 +11,7 @@
 //! cargo run --example user_profile -- --runtime smol --fail likes
 //! cargo run --example user_profile -- --slow user          # exits 1
 //! cargo run --example user_profile -- --posts 1000 --limit 50
+//! cargo run --example user_profile -- --posts 1000 --progress
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -49,10 +50,24 @@ fn main() -> ExitCode {
         slow: options.slow,
     };
     let timeline = Timeline::new();
+    // On stderr, so the report on stdout stays the same.
+    let bar = options.progress.then(indicatif::ProgressBar::no_length);
+    let tick = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let progress = bar
+        .is_some()
+        .then_some(&tick as &(dyn Fn(usize, usize) + Sync));
     let result = block_on(
         options.runtime,
-        profile::load_profile(&api, &timeline, options.limit),
+        profile::load_profile(&api, &timeline, options.limit, progress),
     );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let entries = timeline.entries();
     // The end of the last call, as on the chart's axis.
     let total = entries

@@ -95,7 +95,11 @@ fn inputs_without_end_run_in_memory_bounded_by_the_limit() {
             settled_stream(futures::stream::iter(0..n).map(yield_once), LIMIT)
         })
     };
-    let from_iter = |n: u64| peak_of(n, move || settled((0..n).map(yield_once)).limit(LIMIT).stream());
+    let from_iter = |n: u64| {
+        peak_of(n, move || {
+            settled((0..n).map(yield_once)).limit(LIMIT).stream()
+        })
+    };
 
     let (few_stream, many_stream) = (from_stream(1_000), from_stream(many));
     let (few_iter, many_iter) = (from_iter(1_000), from_iter(many));
@@ -103,9 +107,21 @@ fn inputs_without_end_run_in_memory_bounded_by_the_limit() {
         "peak live bytes through .limit({LIMIT}): stream input {few_stream} for 1000, \
          {many_stream} for {many}; iterator input {few_iter} for 1000, {many_iter} for {many}"
     );
-    assert_eq!(many_stream, few_stream, "stream input: the peak does not grow with the inputs");
-    assert_eq!(many_iter, few_iter, "iterator input: the peak does not grow with the inputs");
+    assert_eq!(
+        many_stream, few_stream,
+        "stream input: the peak does not grow with the inputs"
+    );
+    assert_eq!(
+        many_iter, few_iter,
+        "iterator input: the peak does not grow with the inputs"
+    );
     // The slots, the wake set, the indices and a buffer of at most 50 outputs.
-    assert!(many_stream < 8 * 1024, "{many_stream} bytes for {LIMIT} in flight");
-    assert!(many_iter < 8 * 1024, "{many_iter} bytes for {LIMIT} in flight");
+    assert!(
+        many_stream < 8 * 1024,
+        "{many_stream} bytes for {LIMIT} in flight"
+    );
+    assert!(
+        many_iter < 8 * 1024,
+        "{many_iter} bytes for {LIMIT} in flight"
+    );
 }

@@ -17,6 +17,7 @@ OPTIONS:
     --posts <N>         how many posts the user has               [default: 2]
     --limit <N>         enrich at most N posts at once            [default: all]
     --json              print machine-readable JSON instead of text
+    --progress          a progress bar of the posts enriched, on stderr
     -h, --help          print this help
 
 Exit status: 0 when the profile was built (fallbacks included), 1 when the
@@ -38,6 +39,7 @@ pub(crate) struct Options {
     pub(crate) posts: u32,
     pub(crate) limit: Option<usize>,
     pub(crate) json: bool,
+    pub(crate) progress: bool,
 }
 
 /// Why the options were not accepted.
@@ -55,6 +57,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         posts: 2,
         limit: None,
         json: false,
+        progress: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -71,6 +74,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         match flag.as_str() {
             "-h" | "--help" => return Err(Usage::Help),
             "--json" => options.json = true,
+            "--progress" => options.progress = true,
             "--runtime" => {
                 options.runtime = match value()?.as_str() {
                     "tokio" => Runtime::Tokio,

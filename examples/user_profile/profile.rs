@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use futures::StreamExt;
 use orchestrate::settled;
 use orchestrate::timeline::Timeline;
 
@@ -40,11 +41,13 @@ impl fmt::Display for ProfileError {
 impl std::error::Error for ProfileError {}
 
 /// Fetches the user, then their posts, then every post's comments and likes.
-/// At most `limit` posts are enriched at once (all of them when `None`).
+/// At most `limit` posts are enriched at once (all of them when `None`);
+/// `progress(done, total)` is called as each finishes.
 pub(crate) async fn load_profile(
     api: &Api,
     timeline: &Timeline,
     limit: Option<usize>,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<Profile, ProfileError> {
     let failed = |step| move |cause| ProfileError { step, cause };
 
@@ -59,12 +62,31 @@ pub(crate) async fn load_profile(
         .map_err(failed(Endpoint::Posts))?;
 
     // Parallel: every post at once; no post's failure loses the others.
+    let count = posts.len();
     let enrich = posts.into_iter().map(|post| enrich(api, timeline, post));
-    let all = settled(enrich);
-    let posts = match limit {
-        Some(limit) => all.limit(limit).await,
-        None => all.await,
+    let mut all = settled(enrich);
+    if let Some(limit) = limit {
+        all = all.limit(limit);
+    }
+    let Some(progress) = progress else {
+        return Ok(Profile {
+            user,
+            posts: all.await,
+        });
     };
+    // The same join as a stream of results as they finish, put back in order.
+    let mut posts: Vec<Option<EnrichedPost>> = (0..count).map(|_| None).collect();
+    let mut done = all.stream();
+    let mut finished = 0;
+    while let Some((index, post)) = done.next().await {
+        finished += 1;
+        progress(finished, count);
+        posts[index] = Some(post);
+    }
+    let posts = posts
+        .into_iter()
+        .map(|post| post.expect("every post finished"))
+        .collect();
     Ok(Profile { user, posts })
 }
 
