@@ -15,7 +15,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use futures::stream::FusedStream;
-use orchestrate::{parallel, parallel_stream, settled, settled_stream, sleep, timer};
+use orchestrate::{Limiter, parallel, parallel_stream, settled, settled_stream, sleep, timer};
 use support::{
     DropCounter, FOREVER, InFlight, finish_after, ms, on_virtual_time, poll_once, shuffled_delays,
 };
@@ -98,6 +98,21 @@ runtime_tests! {
             seen.sort_unstable();
             assert_eq!(seen, (0..40).collect::<Vec<_>>());
             assert_eq!(in_flight.max(), 6);
+
+            // Under a limiter shared with other calls (a local one here).
+            let limiter = Limiter::new(2);
+            let in_flight = InFlight::new();
+            let branches = delays.iter().map(|&delay| {
+                let in_flight = &in_flight;
+                async move {
+                    let guard = in_flight.enter();
+                    sleep(delay).await;
+                    guard.finish();
+                }
+            });
+            let seen = settled(branches).limit(6).limit_with(&limiter).stream().count().await;
+            assert_eq!(seen, 40);
+            assert_eq!(in_flight.max(), 2);
         })
         .await;
     }
