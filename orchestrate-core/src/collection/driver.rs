@@ -10,6 +10,14 @@
 //! in place; under a limit, a slot is reused for the next branch when its
 //! branch finishes, and the kept values go to a `Vec` of their own.
 //!
+//! Completion streams (`stream.rs`) use the same driver with [`Flow::Hand`]:
+//! each output is handed out, a pass over the woken branches ends the poll,
+//! and a finished branch's slot takes the next branch only at the next poll,
+//! once the consumer has taken the outputs, so a slot holds a running branch
+//! or an output not yet taken, never more. The branches come from a
+//! [`Source`]: an iterator, or a stream whose pending `next` leaves slots
+//! empty (in `free`) until it wakes the task.
+//!
 //! Time: a wake marks a bit (O(1)); a poll drains the marked slots and polls
 //! those only. Wakes that arrive while the driver polls (a branch that yields,
 //! a branch that wakes another) are drained in the same poll, up to a budget,
@@ -284,9 +292,6 @@ where
         let set = wakers.set();
         set.begin(cx.waker());
         let task = cx.waker();
-        if !first {
-            branches.refill(wakers, task);
-        }
         let mut budget = PENDING_BUDGET;
         if first {
             // Poll every branch once, in input order.
@@ -299,9 +304,11 @@ where
                     return Progress::Stopped;
                 }
             }
-            if branches.handed {
-                return branches.hand_over(set);
-            }
+        } else if branches
+            .refill(wakers, &mut budget, task, on_output)
+            .is_break()
+        {
+            return Progress::Stopped;
         }
         loop {
             if set.any() {
@@ -316,9 +323,9 @@ where
                 if stopped {
                     return Progress::Stopped;
                 }
-                if branches.handed {
-                    return branches.hand_over(set);
-                }
+            }
+            if branches.handed {
+                return branches.hand_over(set);
             }
             if branches.running == 0 && branches.source.is_none() {
                 return Progress::Finished;
@@ -424,14 +431,29 @@ where
         Progress::Handed
     }
 
-    /// Starts branches of the source in empty slots, while it has some.
-    fn refill(&mut self, wakers: &Wakers, task: &Waker) {
-        while let Some(slot) = self.free.pop() {
+    /// Starts branches of the source in the slots that were empty when this
+    /// poll began, while it has some, and polls each once.
+    fn refill(
+        &mut self,
+        wakers: &Wakers,
+        budget: &mut usize,
+        task: &Waker,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> ControlFlow<()> {
+        // Slots handed out during this refill go after `waiting`, for the
+        // next poll: each slot takes at most one branch per poll.
+        let waiting = self.free.len();
+        let mut done = 0;
+        while done < waiting {
+            let slot = self.free[done];
+            done += 1;
             if !self.start(slot, task) {
                 break;
             }
-            wakers.set().mark(slot);
+            self.run(wakers, slot, budget, task, on_output)?;
         }
+        self.free.drain(..done);
+        ControlFlow::Continue(())
     }
 
     /// Starts the source's next branch in the empty `slot`; `false` if the
