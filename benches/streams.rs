@@ -21,7 +21,12 @@
 //!   and a mapping fn).
 //!
 //! At the end the run prints a table of ratios *ours / peer* from the medians
-//! of this very run (`benches/RESULTS.md` holds one, with its machine).
+//! of this very run, then a second table from paired rounds: each round runs
+//! every contender back to back and takes the ratios within the round, and
+//! the table gives the median ratio over the rounds, which swings far less
+//! with the load of a shared machine than a ratio of two medians measured
+//! seconds apart (`benches/RESULTS.md` holds both, with the machine).
+//! `cargo bench --bench streams -- paired` runs the rounds alone.
 
 // Nanoseconds far below 2^52 become `f64` for the report.
 #![allow(clippy::cast_precision_loss)]
@@ -174,8 +179,92 @@ fn report(since: SystemTime) {
             );
         }
     }
-    println!("\n{table}");
-    let _ = std::fs::write(criterion_home().join("stream_ratios.md"), &table);
+    if table.lines().count() > 2 {
+        println!("\n{table}");
+        let _ = std::fs::write(criterion_home().join("stream_ratios.md"), &table);
+    }
+}
+
+/// Rounds per case of the paired measurement.
+const ROUNDS: usize = 41;
+
+/// The wall time of `reps` runs of `make().await` in one `block_on`.
+fn time<F: Future>(reps: usize, mut make: impl FnMut() -> F) -> Duration {
+    block_on(async {
+        let start = Instant::now();
+        for _ in 0..reps {
+            black_box(make().await);
+        }
+        start.elapsed()
+    })
+}
+
+/// The paired rounds: per case, the median over the rounds of each ratio
+/// *ours / peer* taken within one round.
+fn paired() -> String {
+    let mut table = String::from(
+        "| n, limit | ours | median ratio ours / peer over paired rounds |\n| --- | --- | --- |\n",
+    );
+    for (n, k) in CASES {
+        let reps = (200_000 / n).max(2);
+        let inputs = move || (0..n).map(yield_once);
+        // Per round: ours_iter, ours_stream, then the three peers.
+        let mut rounds: Vec<[f64; 5]> = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let times = [
+                time(reps, || {
+                    orchestrate::settled(inputs())
+                        .limit(k)
+                        .stream()
+                        .collect::<Vec<_>>()
+                }),
+                time(reps, || {
+                    orchestrate::settled_stream(stream::iter(inputs()), k).collect::<Vec<_>>()
+                }),
+                time(reps, || {
+                    stream::iter(inputs())
+                        .buffer_unordered(k)
+                        .collect::<Vec<_>>()
+                }),
+                time(reps, || {
+                    stream::iter(inputs())
+                        .buffered_unordered(k)
+                        .collect::<Vec<_>>()
+                }),
+                time(reps, || {
+                    stream::iter(0..n)
+                        .co()
+                        .limit(NonZeroUsize::new(k))
+                        .map(yield_once)
+                        .collect::<Vec<_>>()
+                }),
+            ];
+            rounds.push(times.map(|t| t.as_secs_f64()));
+        }
+        for (mine, ours) in OURS.iter().enumerate() {
+            let cells: Vec<String> = PEERS
+                .iter()
+                .enumerate()
+                .map(|(peer, name)| {
+                    let mut ratios: Vec<f64> =
+                        rounds.iter().map(|r| r[mine] / r[2 + peer]).collect();
+                    ratios.sort_by(f64::total_cmp);
+                    format!("{:.2}× {name}", ratios[ratios.len() / 2])
+                })
+                .collect();
+            let _ = writeln!(table, "| {n}, {k} | {ours} | {} |", cells.join("; "));
+        }
+    }
+    table
+}
+
+/// Whether this is a benchmark run that asks for the paired rounds (all, or
+/// a filter naming them), not `cargo test --benches`.
+fn wants_paired() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    args.iter().any(|arg| arg == "--bench")
+        && (filters.is_empty() || filters.iter().any(|filter| filter.contains("paired")))
 }
 
 fn main() {
@@ -187,4 +276,9 @@ fn main() {
     streams(&mut c);
     c.final_summary();
     report(since);
+    if wants_paired() {
+        let table = paired();
+        println!("{table}");
+        let _ = std::fs::write(criterion_home().join("stream_paired.md"), &table);
+    }
 }
