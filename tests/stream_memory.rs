@@ -124,4 +124,27 @@ fn inputs_without_end_run_in_memory_bounded_by_the_limit() {
         many_iter < 8 * 1024,
         "{many_iter} bytes for {LIMIT} in flight"
     );
+
+    // Per in-flight branch, at a limit large enough to hide the fixed parts:
+    // its slot (24 bytes here), waker node (8), input index (8), place on the
+    // list of free slots (8) and room for one output not yet taken (16).
+    let wide: u32 = 100_000;
+    let inputs = 2 * u64::from(wide);
+    let per_branch = |peak: i128| f64::from(i32::try_from(peak).unwrap()) / f64::from(wide);
+    let wide_stream = per_branch(peak_of(inputs, || {
+        settled_stream(
+            futures::stream::iter(0..inputs).map(yield_once),
+            wide as usize,
+        )
+    }));
+    let wide_iter = per_branch(peak_of(inputs, || {
+        settled((0..inputs).map(yield_once))
+            .limit(wide as usize)
+            .stream()
+    }));
+    println!(
+        "bytes per in-flight branch at .limit({wide}): stream input {wide_stream:.1}, \
+         iterator input {wide_iter:.1}"
+    );
+    assert!(wide_stream < 100.0 && wide_iter < 100.0);
 }
