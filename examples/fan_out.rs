@@ -1,13 +1,18 @@
-//! A bounded fan-out over a collection: 24 downloads, at most 4 at once,
-//! progress printed as each finishes, results in input order, failures kept.
+//! A bounded fan-out over a collection: 24 downloads, at most 4 at once, a
+//! progress bar that moves as each finishes, results put back in input
+//! order, failures kept.
 //!
 //! ```text
 //! cargo run --example fan_out
 //! ```
+//!
+//! The bar draws on stderr, and only on a terminal; what goes to stdout is the
+//! same on every run.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
 use orchestrate::{parallel, settled, sleep};
 
 /// A download of `page` that takes between 20 and 110 ms; every 7th fails.
@@ -25,30 +30,32 @@ fn main() {
     futures::executor::block_on(async {
         let pages = 24;
         let limit = 4;
-        let started = Instant::now();
-        let in_flight = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
+        let bar = ProgressBar::new(pages as u64).with_style(
+            ProgressStyle::with_template("{bar:24} {pos}/{len} pages, {msg}")
+                .expect("a valid template"),
+        );
 
         // `settled` keeps every result; `.limit(4)` starts the next download
-        // as soon as one finishes.
-        let results = settled((0..pages).map(|page| {
-            let (in_flight, done) = (&in_flight, &done);
-            async move {
-                in_flight.fetch_add(1, Ordering::SeqCst);
-                let result = download(page).await;
-                let running = in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
-                let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
-                let mark = if result.is_ok() { "✓" } else { "✗" };
-                println!(
-                    "{mark} page {page:>2}  [{finished:>2}/{pages} done, {running} still in flight, {:>4} ms]",
-                    started.elapsed().as_millis()
-                );
-                result
-            }
-        }))
-        .limit(limit)
-        .await;
+        // as soon as one finishes; `.stream()` hands each result over as it
+        // arrives, with its input index.
+        let mut results: Vec<Option<Result<usize, String>>> = vec![None; pages];
+        let mut failed = 0;
+        let mut each = settled((0..pages).map(download)).limit(limit).stream();
+        while let Some((page, result)) = each.next().await {
+            failed += usize::from(result.is_err());
+            bar.set_message(format!("{failed} failed"));
+            bar.inc(1);
+            results[page] = Some(result);
+        }
+        bar.finish_and_clear();
 
+        let results: Vec<Result<usize, String>> = results.into_iter().flatten().collect();
+        for (page, result) in results.iter().enumerate() {
+            match result {
+                Ok(bytes) => println!("✓ page {page:>2}  {:>2} KiB", bytes / 1024),
+                Err(error) => println!("✗ page {page:>2}  {error}"),
+            }
+        }
         let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
         println!(
             "\n{} pages in input order, {} failed: {failed:?}",

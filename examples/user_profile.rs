@@ -13,6 +13,7 @@
 //! cargo run --example user_profile -- --posts 1000 --limit 50
 //! cargo run --example user_profile -- --trace target/trace.json --svg target/timeline.svg
 //! cargo run --example user_profile -- --api-limit 2 --rate 10
+//! cargo run --example user_profile -- --posts 1000 --progress
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -54,10 +55,24 @@ fn main() -> ExitCode {
     };
     let limits = limits::Limits::new(options.api_limit, options.rate);
     let timeline = Timeline::new();
+    // On stderr, so the report on stdout stays the same.
+    let bar = options.progress.then(indicatif::ProgressBar::no_length);
+    let tick = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let progress = bar
+        .is_some()
+        .then_some(&tick as &(dyn Fn(usize, usize) + Sync));
     let result = block_on(
         options.runtime,
-        profile::load_profile_with(&api, &timeline, options.limit, &limits),
+        profile::load_profile_with(&api, &timeline, options.limit, &limits, progress),
     );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let entries = timeline.entries();
     // The end of the last call, as on the chart's axis.
     let total = entries

@@ -17,6 +17,7 @@
 //! | `Promise.any` (+ `AggregateError`) | [`first_ok!(a, b, …)`](first_ok!) | [`first_ok(iter)`](first_ok()) → [`AllFailed`] |
 //! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout); a fallible future: [`fut.try_timeout(dur)`](TimeoutExt::try_timeout); each branch of a join: `parallel!(timeout = dur; a, b)` | |
 //! | bounded fan-out | | [`.limit(n)`](Parallel::limit) on `parallel` and `settled` |
+//! | results as they arrive (p-map's `pMapIterable`, futures' `buffer_unordered`) | | [`settled(iter).limit(n).stream()`](Settled::stream), [`parallel(iter).stream()`](Parallel::stream); inputs from a `Stream`: [`settled_stream(inputs, n)`](settled_stream()) |
 //! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
 //! | p-limit, resilience4j `@Bulkhead` | [`#[limit(concurrency = 4)]`](macro@limit), [`#[limit(with = API)]`](macro@limit) over a shared [`Limiter`] | [`.limit_with(&API)`](Settled::limit_with) |
 //! | p-throttle, resilience4j `@RateLimiter` | [`#[rate_limit(per_sec = 50)]`](macro@rate_limit), [`RateLimiter::run`] | |
@@ -51,6 +52,25 @@
 //! never undefined behaviour. Wrap a branch in [`catch_panic`] to keep its panic
 //! as a value: `settled` then keeps every outcome, and `parallel` fails fast on
 //! a panic as on an error. Branches that are not wrapped pay nothing.
+//!
+//! # Results as they arrive
+//!
+//! `.stream()` turns `settled(iter)` or `parallel(iter)` into a
+//! [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) of `(index, output)` in completion order,
+//! on the same engine; [`settled_stream`](settled_stream()) and
+//! [`parallel_stream`](parallel_stream()) take the branches from a `Stream`
+//! instead, for inputs with no end. Memory stays bounded by the limit: each
+//! output is handed over, not kept, and a consumer that stops pulling stops
+//! new branches from starting (the input is pulled at most `limit` ahead).
+//!
+//! | stream | yields | on error | ends | cancels (drops) |
+//! | --- | --- | --- | --- | --- |
+//! | [`settled(iter).stream()`](Settled::stream), [`settled_stream(inputs, n)`](settled_stream()) | every `(index, output)` | nothing short-circuits | after every branch (and the input) | every branch in flight, when dropped |
+//! | [`parallel(iter).stream()`](Parallel::stream), [`parallel_stream(inputs, n)`](parallel_stream()) | `(index, Ok(t))`, then the first `(index, Err(e))` | the first `Err` to arrive is the last item | after every branch, or at the first `Err` | every other branch at the first `Err`; every branch in flight, when dropped |
+//!
+//! `race` and `first_ok` have no stream of their own: a stream of every output
+//! in completion order is `settled`'s (`race` is its first item, `first_ok`
+//! its first `Ok`). The streams are fused: after their end they return `None`.
 //!
 //! # One task, many branches; `Send`
 //!
@@ -141,6 +161,9 @@ pub use orchestrate_core::{
 pub use orchestrate_core::{
     BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, Hedge, Hedged, IsFailure,
     hedge,
+};
+pub use orchestrate_core::{
+    ParallelStream, SettledStream, StreamInputs, parallel_stream, settled_stream,
 };
 pub use orchestrate_macros::{limit, rate_limit, retry, timeout};
 

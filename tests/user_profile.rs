@@ -59,7 +59,7 @@ async fn run_limited(
     VirtualClock::auto()
         .run(async move {
             let timeline = Timeline::new();
-            let result = profile::load_profile_with(&api, &timeline, None, &limits).await;
+            let result = profile::load_profile_with(&api, &timeline, None, &limits, None).await;
             (result, timeline.elapsed(), timeline.entries())
         })
         .await
@@ -193,6 +193,22 @@ runtime_tests! {
         assert!(summary.contains("at most 2 (--api-limit 2)"), "{summary}");
         assert!(summary.contains("100ms apart"), "{summary}");
     }
+
+    async fn progress_ticks_once_per_post_and_keeps_the_profile() {
+        let ticks = std::sync::Mutex::new(Vec::new());
+        let record = |done, total| ticks.lock().unwrap().push((done, total));
+        let (with, total) = VirtualClock::auto()
+            .run(async {
+                let timeline = Timeline::new();
+                let result = profile::load_profile_with(&api(1000), &timeline, Some(50), &limits::Limits::default(), Some(&record)).await;
+                (result, timeline.elapsed())
+            })
+            .await;
+        let (without, _, _) = run(api(1000), Some(50)).await;
+        assert_eq!(with.expect("a profile"), without.expect("a profile"), "the same profile, in input order");
+        assert_eq!(total, ms(2000 + 20 * 600), "no slower");
+        assert_eq!(*ticks.lock().unwrap(), (1..=1000).map(|done| (done, 1000)).collect::<Vec<_>>());
+    }
 }
 
 #[test]
@@ -219,8 +235,10 @@ fn the_options_parse_as_documented() {
         "--limit",
         "50",
         "--json",
+        "--progress",
     ])
     .unwrap();
+    assert!(all.progress && !defaults.progress);
     assert_eq!(all.runtime, cli::Runtime::Smol);
     assert_eq!(
         (all.fail, all.slow),

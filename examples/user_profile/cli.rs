@@ -21,6 +21,7 @@ OPTIONS:
     --json              print machine-readable JSON instead of text
     --trace <FILE>      write the timeline as Trace Event JSON (Perfetto)
     --svg <FILE>        write the timeline chart as SVG
+    --progress          a progress bar of the posts enriched, on stderr
     -h, --help          print this help
 
 Exit status: 0 when the profile was built (fallbacks included), 1 when the
@@ -48,6 +49,7 @@ pub(crate) struct Options {
     /// `--api-limit` and `--rate`.
     pub(crate) api_limit: Option<usize>,
     pub(crate) rate: Option<u32>,
+    pub(crate) progress: bool,
 }
 
 /// Why the options were not accepted.
@@ -69,6 +71,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         svg: None,
         api_limit: None,
         rate: None,
+        progress: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -85,6 +88,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         match flag.as_str() {
             "-h" | "--help" => return Err(Usage::Help),
             "--json" => options.json = true,
+            "--progress" => options.progress = true,
             "--runtime" => {
                 options.runtime = match value()?.as_str() {
                     "tokio" => Runtime::Tokio,

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use futures::StreamExt;
 use orchestrate::settled;
 use orchestrate::timeline::Timeline;
 
@@ -48,15 +49,17 @@ pub(crate) async fn load_profile(
     timeline: &Timeline,
     limit: Option<usize>,
 ) -> Result<Profile, ProfileError> {
-    load_profile_with(api, timeline, limit, &Limits::default()).await
+    load_profile_with(api, timeline, limit, &Limits::default(), None).await
 }
 
-/// [`load_profile`] with every API call through `limits`.
+/// [`load_profile`] with every API call through `limits`;
+/// `progress(done, total)` is called as each post finishes.
 pub(crate) async fn load_profile_with(
     api: &Api,
     timeline: &Timeline,
     limit: Option<usize>,
     limits: &Limits,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<Profile, ProfileError> {
     let failed = |step| move |cause| ProfileError { step, cause };
 
@@ -71,14 +74,33 @@ pub(crate) async fn load_profile_with(
         .map_err(failed(Endpoint::Posts))?;
 
     // Parallel: every post at once; no post's failure loses the others.
+    let count = posts.len();
     let enrich = posts
         .into_iter()
         .map(|post| enrich(api, timeline, limits, post));
-    let all = settled(enrich);
-    let posts = match limit {
-        Some(limit) => all.limit(limit).await,
-        None => all.await,
+    let mut all = settled(enrich);
+    if let Some(limit) = limit {
+        all = all.limit(limit);
+    }
+    let Some(progress) = progress else {
+        return Ok(Profile {
+            user,
+            posts: all.await,
+        });
     };
+    // The same join as a stream of results as they finish, put back in order.
+    let mut posts: Vec<Option<EnrichedPost>> = (0..count).map(|_| None).collect();
+    let mut done = all.stream();
+    let mut finished = 0;
+    while let Some((index, post)) = done.next().await {
+        finished += 1;
+        progress(finished, count);
+        posts[index] = Some(post);
+    }
+    let posts = posts
+        .into_iter()
+        .map(|post| post.expect("every post finished"))
+        .collect();
     Ok(Profile { user, posts })
 }
 

@@ -26,7 +26,8 @@ pub use all_failed::AllFailed;
 pub use breaker::{BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, IsFailure};
 pub use catch_panic::{CatchPanic, Panicked, catch_panic};
 pub use collection::{
-    Fallible, FirstOk, Parallel, Race, Settled, first_ok, parallel, race, settled,
+    Fallible, FirstOk, Parallel, ParallelStream, Race, Settled, SettledStream, StreamInputs,
+    first_ok, parallel, parallel_stream, race, settled, settled_stream,
 };
 pub use hedge::{Hedge, Hedged, hedge};
 pub use limit::{Limiter, NotUntil, Permit, RateLimiter, Rejected};

@@ -10,6 +10,14 @@
 //! in place; under a limit, a slot is reused for the next branch when its
 //! branch finishes, and the kept values go to a `Vec` of their own.
 //!
+//! Completion streams (`stream.rs`) use the same driver with [`Flow::Hand`]:
+//! each output is handed out, a pass over the woken branches ends the poll,
+//! and a finished branch's slot takes the next branch only at the next poll,
+//! once the consumer has taken the outputs, so a slot holds a running branch
+//! or an output not yet taken, never more. The branches come from a
+//! [`Source`]: an iterator, or a stream whose pending `next` leaves slots
+//! empty (in `free`) until it wakes the task.
+//!
 //! Time: a wake marks a bit (O(1)); a poll drains the marked slots and polls
 //! those only. Wakes that arrive while the driver polls (a branch that yields,
 //! a branch that wakes another) are drained in the same poll, up to a budget,
@@ -19,10 +27,14 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
-use std::task::{Context, Poll};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use futures_core::Stream;
 
 use super::outputs::Outputs;
 use super::raw::{Slots, Wakers};
+use super::ready_set::ReadySet;
 use crate::branch::Branch;
 
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
@@ -38,6 +50,88 @@ pub(crate) enum Flow<K> {
     Keep(K),
     /// Stop: the join is decided (fail-fast, a race won).
     Stop,
+    /// The output was handed out (a completion stream): keep nothing, end
+    /// this poll after the current pass, and start the next branch in the
+    /// slot at the next poll, once the consumer has taken what was handed
+    /// out (at most one output per slot).
+    Hand,
+}
+
+/// Where a driver's branches come from: an iterator (every next branch is
+/// there at once) or a stream (the next branch may not be there yet).
+pub(crate) trait Source<F> {
+    /// The next branch; `Pending` registers `cx`'s waker with the source.
+    fn poll_branch(&mut self, cx: &mut Context<'_>) -> Poll<Option<F>>;
+    /// How many branches are left, at least.
+    fn left(&self) -> usize;
+}
+
+impl<I, F> Source<F> for I
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+{
+    #[inline]
+    fn poll_branch(&mut self, _: &mut Context<'_>) -> Poll<Option<F>> {
+        Poll::Ready(self.next().map(IntoFuture::into_future))
+    }
+
+    fn left(&self) -> usize {
+        self.size_hint().0
+    }
+}
+
+/// The branches of a join that come from a [`Stream`]: see
+/// [`settled_stream`](crate::settled_stream()) and
+/// [`parallel_stream`](crate::parallel_stream()).
+///
+/// ```
+/// use futures::StreamExt;
+/// use orchestrate::{settled_stream, SettledStream, StreamInputs};
+///
+/// # futures::executor::block_on(async {
+/// let inputs = futures::stream::iter(1..=3).map(|n| async move { n * 2 });
+/// let results: SettledStream<StreamInputs<_>, _> = settled_stream(inputs, 2);
+/// let mut all: Vec<_> = results.collect().await;
+/// all.sort();
+/// assert_eq!(all, [(0, 2), (1, 4), (2, 6)]);
+/// # });
+/// ```
+pub struct StreamInputs<S> {
+    // Boxed once so the join stays `Unpin` whatever the stream.
+    stream: Pin<Box<S>>,
+}
+
+impl<S> StreamInputs<S> {
+    pub(crate) fn new(stream: S) -> Self {
+        StreamInputs {
+            stream: Box::pin(stream),
+        }
+    }
+}
+
+impl<S> fmt::Debug for StreamInputs<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamInputs").finish_non_exhaustive()
+    }
+}
+
+impl<S, F> Source<F> for StreamInputs<S>
+where
+    S: Stream,
+    S::Item: IntoFuture<IntoFuture = F>,
+{
+    #[inline]
+    fn poll_branch(&mut self, cx: &mut Context<'_>) -> Poll<Option<F>> {
+        self.stream
+            .as_mut()
+            .poll_next(cx)
+            .map(|next| next.map(IntoFuture::into_future))
+    }
+
+    fn left(&self) -> usize {
+        self.stream.size_hint().0
+    }
 }
 
 /// What a poll of the driver came to.
@@ -48,6 +142,8 @@ pub(crate) enum Progress {
     Finished,
     /// The combinator stopped early (fail-fast, a race won).
     Stopped,
+    /// Outputs were handed out ([`Flow::Hand`]); poll again for more.
+    Handed,
 }
 
 /// Generic over the branch future `F` as well as the iterator `I` (which yields
@@ -78,6 +174,13 @@ struct Branches<I, F, K> {
     /// Branches taken from `source` so far: the index of the next one.
     started: usize,
     running: usize,
+    /// Empty slots waiting for the source: it was pending (a stream), or
+    /// their outputs were handed out in the last poll.
+    free: Vec<usize>,
+    /// Outputs are handed out, never kept (a completion stream).
+    hands: bool,
+    /// An output was handed out during this pass.
+    handed: bool,
 }
 
 impl<I, F, K> Driver<I, F, K> {
@@ -103,8 +206,7 @@ impl<I, F, K> Driver<I, F, K> {
 
 impl<I, F, K> Driver<I, F, K>
 where
-    I: Iterator,
-    I::Item: IntoFuture<IntoFuture = F>,
+    I: Source<F>,
     F: Future,
 {
     pub(crate) fn new(source: I) -> Self {
@@ -118,6 +220,9 @@ where
                 indices: Vec::new(),
                 started: 0,
                 running: 0,
+                free: Vec::new(),
+                hands: false,
+                handed: false,
             },
         }
     }
@@ -137,6 +242,113 @@ where
         self.branches.limit = Some(limit);
     }
 
+    /// The same driver, handing every output out through [`Flow::Hand`] and
+    /// keeping none: the driver of a completion stream. Panics with a
+    /// message naming `call` after the first poll.
+    pub(crate) fn hand_out<L>(self, call: &str) -> Driver<I, F, L> {
+        assert!(
+            self.wakers.is_none(),
+            "`{call}` called after the first poll; call it before polling"
+        );
+        Driver {
+            wakers: None,
+            branches: Branches {
+                source: self.branches.source,
+                limit: self.branches.limit,
+                slots: Slots::new(Vec::new()),
+                outputs: None,
+                indices: Vec::new(),
+                started: 0,
+                running: 0,
+                free: Vec::new(),
+                hands: true,
+                handed: false,
+            },
+        }
+    }
+
+    /// Every kept value, in input order; call once the driver has finished.
+    pub(crate) fn into_kept(self) -> Vec<K> {
+        match self.branches.outputs {
+            Some(outputs) => outputs.into_vec(),
+            None => self.branches.slots.into_kept(),
+        }
+    }
+
+    /// Drives the woken branches, handing each output to `on_output(index, output)`.
+    pub(crate) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> Progress {
+        let first = self.wakers.is_none();
+        let branches = &mut self.branches;
+        if first {
+            self.wakers = Some(Wakers::new(branches.fill(cx)));
+        }
+        let Some(wakers) = &self.wakers else {
+            unreachable!("the wakers are made at the first poll")
+        };
+        let set = wakers.set();
+        set.begin(cx.waker());
+        let task = cx.waker();
+        let mut budget = PENDING_BUDGET;
+        if first {
+            // Poll every branch once, in input order.
+            budget = budget.max(branches.slots.len());
+            for slot in 0..branches.slots.len() {
+                if branches
+                    .run(wakers, slot, &mut budget, task, on_output)
+                    .is_break()
+                {
+                    return Progress::Stopped;
+                }
+            }
+        } else if branches
+            .refill(wakers, &mut budget, task, on_output)
+            .is_break()
+        {
+            return Progress::Stopped;
+        }
+        loop {
+            if set.any() {
+                let mut stopped = false;
+                set.drain(|slot| {
+                    if !stopped {
+                        stopped = branches
+                            .run(wakers, slot, &mut budget, task, on_output)
+                            .is_break();
+                    }
+                });
+                if stopped {
+                    return Progress::Stopped;
+                }
+            }
+            if branches.handed {
+                return branches.hand_over(set);
+            }
+            if branches.running == 0 && branches.source.is_none() {
+                return Progress::Finished;
+            }
+            if !set.any() && set.idle() {
+                return Progress::Pending;
+            }
+            if budget == 0 {
+                // Leave the marks for the next poll, through the executor.
+                set.pause();
+                cx.waker().wake_by_ref();
+                return Progress::Pending;
+            }
+        }
+    }
+}
+
+impl<I, F, K> Driver<I, F, K>
+where
+    I: Iterator,
+    I::Item: IntoFuture<IntoFuture = F>,
+    F: Future,
+{
     /// The same driver over `map(source)`, before the first poll; panics
     /// with a message naming `call` after it.
     pub(crate) fn map_source<J, G>(self, call: &str, map: impl FnOnce(I) -> J) -> Driver<J, G, K>
@@ -159,110 +371,116 @@ where
                 indices: Vec::new(),
                 started: 0,
                 running: 0,
+                free: Vec::new(),
+                hands: self.branches.hands,
+                handed: false,
             },
-        }
-    }
-
-    /// Every kept value, in input order; call once the driver has finished.
-    pub(crate) fn into_kept(self) -> Vec<K> {
-        match self.branches.outputs {
-            Some(outputs) => outputs.into_vec(),
-            None => self.branches.slots.into_kept(),
-        }
-    }
-
-    /// Drives the woken branches, handing each output to `on_output(index, output)`.
-    pub(crate) fn poll(
-        &mut self,
-        cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
-    ) -> Progress {
-        let first = self.wakers.is_none();
-        let branches = &mut self.branches;
-        if first {
-            self.wakers = Some(Wakers::new(branches.fill()));
-        }
-        let Some(wakers) = &self.wakers else {
-            unreachable!("the wakers are made at the first poll")
-        };
-        wakers.set().begin(cx.waker());
-        let mut budget = PENDING_BUDGET;
-        if first {
-            // Poll every branch once, in input order.
-            budget = budget.max(branches.slots.len());
-            for slot in 0..branches.slots.len() {
-                if branches
-                    .run(wakers, slot, &mut budget, on_output)
-                    .is_break()
-                {
-                    return Progress::Stopped;
-                }
-            }
-        }
-        let set = wakers.set();
-        loop {
-            if set.any() {
-                let mut stopped = false;
-                set.drain(|slot| {
-                    if !stopped {
-                        stopped = branches
-                            .run(wakers, slot, &mut budget, on_output)
-                            .is_break();
-                    }
-                });
-                if stopped {
-                    return Progress::Stopped;
-                }
-            }
-            if branches.running == 0 && branches.source.is_none() {
-                return Progress::Finished;
-            }
-            if !set.any() && set.idle() {
-                return Progress::Pending;
-            }
-            if budget == 0 {
-                // Leave the marks for the next poll, through the executor.
-                set.pause();
-                cx.waker().wake_by_ref();
-                return Progress::Pending;
-            }
         }
     }
 }
 
 impl<I, F, K> Branches<I, F, K>
 where
-    I: Iterator,
-    I::Item: IntoFuture<IntoFuture = F>,
+    I: Source<F>,
     F: Future,
 {
     /// Starts the first branches (at most `limit`) in one slot each; returns
-    /// how many slots there are.
-    fn fill(&mut self) -> usize {
+    /// how many slots there are. A source that is pending before the limit
+    /// leaves the rest of the `limit` slots empty, for later branches.
+    fn fill(&mut self, cx: &mut Context<'_>) -> usize {
         let limit = self.limit.map_or(usize::MAX, NonZeroUsize::get);
         let mut slots = Vec::new();
+        let mut pending = false;
         if let Some(source) = &mut self.source {
-            slots = source
-                .by_ref()
-                .take(limit)
-                .map(|branch| Branch::Running {
-                    future: branch.into_future(),
-                })
-                .collect();
-            if slots.len() < limit {
-                self.source = None;
+            slots.reserve(source.left().min(limit));
+            while slots.len() < limit {
+                match source.poll_branch(cx) {
+                    Poll::Ready(Some(future)) => slots.push(Branch::Running { future }),
+                    Poll::Ready(None) => {
+                        self.source = None;
+                        break;
+                    }
+                    Poll::Pending => {
+                        pending = true;
+                        break;
+                    }
+                }
             }
-        }
-        if let Some(source) = &self.source {
-            // Slots will be reused: the kept values need a place of their own.
-            let mut outputs = Outputs::new();
-            outputs.reserve(slots.len() + source.size_hint().0);
-            self.outputs = Some(outputs);
         }
         self.started = slots.len();
         self.running = slots.len();
+        if pending && limit != usize::MAX {
+            self.free = (slots.len()..limit).rev().collect();
+            slots.resize_with(limit, || Branch::Gone);
+        }
+        if let Some(source) = self.source.as_ref().filter(|_| !self.hands) {
+            // Slots will be reused: the kept values need a place of their own.
+            let mut outputs = Outputs::new();
+            outputs.reserve(slots.len() + source.left());
+            self.outputs = Some(outputs);
+        }
         self.slots = Slots::new(slots);
         self.slots.len()
+    }
+
+    /// Ends a poll that handed outputs out, with marks left for the next
+    /// (which the consumer makes without a wake, to take more).
+    fn hand_over(&mut self, set: &ReadySet) -> Progress {
+        self.handed = false;
+        set.pause();
+        Progress::Handed
+    }
+
+    /// Starts branches of the source in the slots that were empty when this
+    /// poll began, while it has some, and polls each once.
+    fn refill(
+        &mut self,
+        wakers: &Wakers,
+        budget: &mut usize,
+        task: &Waker,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> ControlFlow<()> {
+        // Slots handed out during this refill go after `waiting`, for the
+        // next poll: each slot takes at most one branch per poll.
+        let waiting = self.free.len();
+        let mut done = 0;
+        while done < waiting {
+            let slot = self.free[done];
+            done += 1;
+            if !self.start(slot, task) {
+                break;
+            }
+            self.run(wakers, slot, budget, task, on_output)?;
+        }
+        self.free.drain(..done);
+        ControlFlow::Continue(())
+    }
+
+    /// Starts the source's next branch in the empty `slot`; `false` if the
+    /// source has none now (an empty slot waits in `free` if it may later).
+    fn start(&mut self, slot: usize, task: &Waker) -> bool {
+        let Some(source) = &mut self.source else {
+            return false;
+        };
+        let future = match source.poll_branch(&mut Context::from_waker(task)) {
+            Poll::Ready(Some(future)) => future,
+            Poll::Ready(None) => {
+                self.source = None;
+                return false;
+            }
+            Poll::Pending => {
+                self.free.push(slot);
+                return false;
+            }
+        };
+        self.slots.get(slot).set(Branch::Running { future });
+        if self.indices.is_empty() {
+            self.indices = (0..self.slots.len()).collect();
+        }
+        self.indices[slot] = self.started;
+        self.started += 1;
+        self.running += 1;
+        true
     }
 
     /// Polls the branch in `slot`; when it finishes, hands over its output and
@@ -273,6 +491,7 @@ where
         wakers: &Wakers,
         slot: usize,
         budget: &mut usize,
+        task: &Waker,
         on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> ControlFlow<()> {
         let waker = wakers.waker(slot);
@@ -294,38 +513,27 @@ where
             current.set(Branch::Gone);
             self.running -= 1;
             let index = self.indices.get(slot).copied().unwrap_or(slot);
-            let Flow::Keep(kept) = on_output(index, output) else {
-                return ControlFlow::Break(());
+            let kept = match on_output(index, output) {
+                Flow::Keep(kept) => kept,
+                Flow::Stop => return ControlFlow::Break(()),
+                Flow::Hand => {
+                    // The next branch starts at the next poll, once the
+                    // consumer has taken this output: a slot holds a running
+                    // branch or an output not yet taken, never both.
+                    self.handed = true;
+                    self.free.push(slot);
+                    return ControlFlow::Continue(());
+                }
             };
             let Some(outputs) = &mut self.outputs else {
                 // The slot is this branch's alone: keep the value in its place.
-                current.set(Branch::Kept { value: kept });
+                self.slots.get(slot).set(Branch::Kept { value: kept });
                 return ControlFlow::Continue(());
             };
             outputs.put(index, kept);
-            let Some(next) = next_branch(&mut self.source) else {
+            if !self.start(slot, task) {
                 return ControlFlow::Continue(());
-            };
-            current.set(Branch::Running { future: next });
-            if self.indices.is_empty() {
-                self.indices = (0..self.slots.len()).collect();
             }
-            self.indices[slot] = self.started;
-            self.started += 1;
-            self.running += 1;
         }
     }
-}
-
-/// The next branch of `source`, if any; `source` becomes `None` once exhausted.
-fn next_branch<I>(source: &mut Option<I>) -> Option<<I::Item as IntoFuture>::IntoFuture>
-where
-    I: Iterator,
-    I::Item: IntoFuture,
-{
-    let next = source.as_mut()?.next();
-    if next.is_none() {
-        *source = None;
-    }
-    next.map(IntoFuture::into_future)
 }

@@ -66,7 +66,7 @@ where
     F: Future,
     F::Output: Fallible,
 {
-    driver: Option<Driver<I, F, <F::Output as Fallible>::Ok>>,
+    pub(super) driver: Option<Driver<I, F, <F::Output as Fallible>::Ok>>,
 }
 
 impl<I, F> Parallel<I, F>

@@ -50,7 +50,7 @@ where
     I::Item: IntoFuture<IntoFuture = F>,
     F: Future,
 {
-    driver: Option<Driver<I, F, F::Output>>,
+    pub(super) driver: Option<Driver<I, F, F::Output>>,
 }
 
 impl<I, F> Settled<I, F>
@@ -149,7 +149,8 @@ where
             panic!("`Settled` (orchestrate::settled) polled after completion");
         };
         match driver.poll(cx, &mut |_, output| Flow::Keep(output)) {
-            Progress::Pending => Poll::Pending,
+            // `Handed` is for completion streams only.
+            Progress::Pending | Progress::Handed => Poll::Pending,
             Progress::Finished | Progress::Stopped => {
                 let driver = self.driver.take();
                 Poll::Ready(driver.map(Driver::into_kept).unwrap_or_default())
