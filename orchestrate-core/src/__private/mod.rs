@@ -5,16 +5,20 @@
 mod branch;
 mod checks;
 mod limited;
+mod resilience;
 mod retry;
 mod timeout;
 
 pub use crate::branch::Branch;
 pub use checks::*;
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
+pub use resilience::{
+    BreakerCall, BreakerResult, FromCircuitOpen, HedgeResult, breaker_call, hedge_call, hedge_with,
+};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};
 
-pub use crate::{AllFailed, Backoff, sleep, timeout};
+pub use crate::{AllFailed, Backoff, CircuitBreaker, sleep, timeout};
 pub use core::convert::identity;
 pub use core::future::{Future, IntoFuture};
 pub use core::marker::PhantomData;

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use super::Hedge;
+use crate::timeline::AttemptMark;
 use crate::{Sleep, sleep_until};
 
 struct Attempt<F> {
     future: Pin<Box<F>>,
     index: u32,
+    // Its bar on the timeline, if one records; dropped unfinished (a loser),
+    // it ends as cancelled.
+    mark: AttemptMark,
 }
 
 /// The first attempt's start, for an adaptive [`Hedge`] to learn its latency:
@@ -72,7 +76,7 @@ pin_project! {
 }
 
 impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
-    pub(super) fn new(make: F, after: Duration, max_extra: u32, policy: Option<&'h Hedge>) -> Self {
+    pub(crate) fn new(make: F, after: Duration, max_extra: u32, policy: Option<&'h Hedge>) -> Self {
         Hedged {
             make,
             policy,
@@ -177,6 +181,7 @@ where
                 this.running.push(Attempt {
                     future: Box::pin((this.make)().into_future()),
                     index,
+                    mark: AttemptMark::begin(),
                 });
             }
             let mut i = 0;
@@ -185,6 +190,7 @@ where
                 match attempt.future.as_mut().poll(cx) {
                     Poll::Pending => i += 1,
                     Poll::Ready(Ok(value)) => {
+                        attempt.mark.end(Some(true));
                         match this.first.take() {
                             Some(first) if attempt.index == 0 => first.answered(),
                             // Dropped unanswered: a lower bound.
@@ -197,7 +203,8 @@ where
                         return Poll::Ready(Ok(value));
                     }
                     Poll::Ready(Err(error)) => {
-                        let ended = this.running.remove(i);
+                        let mut ended = this.running.remove(i);
+                        ended.mark.end(Some(false));
                         if ended.index == 0
                             && let Some(first) = this.first.take()
                         {

@@ -83,8 +83,8 @@ where
 /// ```
 #[derive(Debug)]
 pub struct Hedge {
-    after: Duration,
-    max_extra: u32,
+    pub(crate) after: Duration,
+    pub(crate) max_extra: u32,
     percentile: Option<f64>,
     min_delay: Duration,
     // The latest first-attempt latencies, oldest first, `true` for a lower
