@@ -140,7 +140,7 @@ pub use orchestrate_core::{
     BreakerRun, BreakerState, CircuitBreaker, CircuitOpen, EveryError, Hedge, Hedged, IsFailure,
     hedge,
 };
-pub use orchestrate_macros::{retry, timeout};
+pub use orchestrate_macros::{circuit_breaker, hedge, retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
 /// combinators, [`Deadline`], [`Elapsed`], [`try_timeout`](try_timeout()) and the
@@ -161,6 +161,7 @@ pub mod prelude {
         AllFailed, Backoff, Deadline, Elapsed, Limiter, RateLimiter, TimeoutExt, first_ok,
         parallel, race, retry, settled, timeout, try_timeout,
     };
+    pub use crate::{CircuitBreaker, CircuitOpen, Hedge, circuit_breaker, hedge};
 }
 
 // The README's examples are compiled and run as doc tests.

@@ -1,4 +1,5 @@
-//! How `#[timeout]`, `#[retry]` (and the attributes to come) stack.
+//! How `#[timeout]`, `#[retry]`, `#[circuit_breaker]`, `#[hedge]` (and the
+//! attributes to come) stack.
 //!
 //! Rust expands attribute macros outermost first, and each one sees the
 //! attributes written below it as plain, unexpanded attributes on its item.
@@ -18,7 +19,9 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Meta, Path, Type};
 
+use crate::circuit_breaker::{self, BreakerArgs};
 use crate::errors::{self, Errors};
+use crate::hedge::{self, HedgeArgs};
 use crate::item::{FnItem, FutureForm, ImplTraitToInfer, typed_block};
 use crate::retry::{self, RetryArgs};
 use crate::timeout::{self, TimeoutArgs};
@@ -28,6 +31,8 @@ use crate::timeout::{self, TimeoutArgs};
 pub(crate) enum Layer {
     Timeout(TimeoutArgs),
     Retry(RetryArgs),
+    CircuitBreaker(BreakerArgs),
+    Hedge(HedgeArgs),
 }
 
 /// Parses an attribute's arguments.
@@ -41,6 +46,12 @@ const ATTRIBUTES: &[(&str, ParseLayer)] = &[
     ("retry", |tokens| {
         retry::args::parse(tokens).map(Layer::Retry)
     }),
+    ("circuit_breaker", |tokens| {
+        circuit_breaker::args::parse(tokens).map(Layer::CircuitBreaker)
+    }),
+    ("hedge", |tokens| {
+        hedge::args::parse(tokens).map(Layer::Hedge)
+    }),
 ];
 
 impl Layer {
@@ -48,6 +59,23 @@ impl Layer {
         match self {
             Layer::Timeout(_) => "timeout",
             Layer::Retry(_) => "retry",
+            Layer::CircuitBreaker(_) => "circuit_breaker",
+            Layer::Hedge(_) => "hedge",
+        }
+    }
+
+    /// Whether it runs the code below it more than once (so that code must
+    /// borrow the arguments, not move them in).
+    fn reruns(&self) -> bool {
+        matches!(self, Layer::Retry(_) | Layer::Hedge(_))
+    }
+
+    fn krate(&self) -> &TokenStream {
+        match self {
+            Layer::Timeout(args) => &args.krate,
+            Layer::Retry(args) => &args.krate,
+            Layer::CircuitBreaker(args) => &args.krate,
+            Layer::Hedge(args) => &args.krate,
         }
     }
 
@@ -55,6 +83,8 @@ impl Layer {
         match self {
             Layer::Timeout(args) => args.krate_path.as_ref(),
             Layer::Retry(args) => args.krate_path.as_ref(),
+            Layer::CircuitBreaker(args) => args.krate_path.as_ref(),
+            Layer::Hedge(args) => args.krate_path.as_ref(),
         }
     }
 }
@@ -94,7 +124,7 @@ pub(crate) struct Context<'a> {
     /// The same with `impl Trait` replaced by `_`, to name it in the body.
     pub(crate) output_type: Type,
     /// Whether wrapping `async` blocks may move the arguments in: not when a
-    /// retry above re-runs them.
+    /// layer above re-runs them (a retry, a hedge).
     pub(crate) moving: bool,
 }
 
@@ -214,18 +244,31 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     let outer = layers[0].name();
     let form = item.future_form(outer)?;
     if let FutureForm::BoxedFuture = form
-        && layers.iter().any(|layer| matches!(layer, Layer::Retry(_)))
+        && let Some(layer) = layers.iter().find(|layer| layer.reruns())
     {
+        let name = layer.name();
+        let (inside, function) = match layer {
+            Layer::Hedge(_) => ("hedge", "hedge(after, || …)"),
+            _ => ("retry", "retry(policy, || …)"),
+        };
         return Err(syn::Error::new_spanned(
             item.sig.fn_token,
-            "`#[retry]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
-                 retry inside the body with `orchestrate::retry(policy, || …)`, or call an inherent `#[retry] async fn` from it",
+            format!(
+                "`#[{name}]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
+                 {inside} inside the body with `orchestrate::{function}`, or call an inherent `#[{name}] async fn` from it"
+            ),
         ));
     }
     let Some(output) = item.output(&form) else {
         let why = match outer {
             "retry" => {
                 "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
+            }
+            "circuit_breaker" => {
+                "`#[circuit_breaker]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::CircuitOpen>`, so that it counts the failures and a refused call can return `Err`"
+            }
+            "hedge" => {
+                "`#[hedge]` needs the fn to return `Result<T, E>`, so that the first `Ok` of its attempts can win"
             }
             _ => {
                 "`#[timeout]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Elapsed>`, so that a timed-out call can return `Err`"
@@ -238,7 +281,7 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     };
     let mut output_type = output.clone();
     ImplTraitToInfer.visit_type_mut(&mut output_type);
-    let retried = layers.iter().any(|layer| matches!(layer, Layer::Retry(_)));
+    let retried = layers.iter().any(Layer::reruns);
     let FnItem {
         attrs,
         vis,
@@ -262,18 +305,17 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         let cx = Context {
             output,
             output_type: output_type.clone(),
-            moving: !above.iter().any(|layer| matches!(layer, Layer::Retry(_))),
+            moving: !above.iter().any(Layer::reruns),
         };
         code = match layer {
             Layer::Timeout(args) => timeout::wrap(args, &cx, code),
             Layer::Retry(args) => retry::wrap(args, &cx, code),
+            Layer::CircuitBreaker(args) => circuit_breaker::wrap(args, &cx, code),
+            Layer::Hedge(args) => hedge::wrap(args, &cx, code),
         };
     }
     let inner_attrs = &body.inner_attrs;
-    let krate = match &layers[0] {
-        Layer::Timeout(args) => &args.krate,
-        Layer::Retry(args) => &args.krate,
-    };
+    let krate = layers[0].krate();
     let new_body = match form {
         FutureForm::AsyncFn => code.value(),
         FutureForm::BoxedFuture => {

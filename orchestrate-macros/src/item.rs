@@ -128,6 +128,9 @@ fn not_a_fn(attr: &str, input: ParseStream<'_>) -> syn::Error {
             "`#[{attr}]` goes on an `async fn`, not on a {what}; {}",
             match attr {
                 "retry" => "to retry an expression, use `orchestrate::retry(policy, || future)`",
+                "circuit_breaker" =>
+                    "to guard an expression, use `breaker.run(future)` on a `CircuitBreaker`",
+                "hedge" => "to hedge an expression, use `orchestrate::hedge(after, || future)`",
                 _ => "to time out an expression, use `orchestrate::timeout(duration, future)`",
             }
         ),
