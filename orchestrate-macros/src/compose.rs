@@ -15,7 +15,7 @@
 //! of the layers below it.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Meta, Path, Type};
 
@@ -282,6 +282,7 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     let mut output_type = output.clone();
     ImplTraitToInfer.visit_type_mut(&mut output_type);
     let retried = layers.iter().any(Layer::reruns);
+    let hedged = layers.iter().any(|layer| matches!(layer, Layer::Hedge(_)));
     let FnItem {
         attrs,
         vis,
@@ -292,7 +293,13 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     let mut code = match form {
         FutureForm::AsyncFn => {
             let block = typed_block(&output_type, stmts, body.brace.span.join());
-            Code::Future(if retried {
+            Code::Future(if hedged {
+                // On the body's brace, so that rustc names an argument the
+                // body moves out of a hedged attempt ("cannot move out of
+                // `body`"), not "value".
+                let asyncness = quote_spanned!(body.brace.span.join()=> async);
+                quote!(#asyncness #block)
+            } else if retried {
                 quote!(async #block)
             } else {
                 quote!(async move #block)

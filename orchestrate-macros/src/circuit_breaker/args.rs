@@ -114,6 +114,11 @@ pub(crate) enum Opens {
 /// Parses and validates the arguments; every error found is reported, not
 /// only the first.
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
+    // Whether `failure_rate` is written, valid or not, so that an invalid
+    // rate does not also make its `window_calls` look out of place.
+    let rate_written = tokens.clone().into_iter().any(
+        |token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "failure_rate"),
+    );
     let mut errors = Errors::default();
     let mut consecutive = None;
     let mut rate: Option<(Ident, f64)> = None;
@@ -197,7 +202,7 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
         }
     }
     match (&rate, &window, &min_calls) {
-        (None, Some((key, _)), _) | (None, _, Some((key, _))) if with.is_none() => {
+        (None, Some((key, _)), _) | (None, _, Some((key, _))) if with.is_none() && !rate_written => {
             errors.push(syn::Error::new_spanned(
                 key,
                 format!("`{key}` belongs to a failure-rate breaker: add `failure_rate = 0.5`, or remove `{key}`"),

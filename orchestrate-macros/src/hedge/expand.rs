@@ -14,6 +14,9 @@ pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
     let output_type = &cx.output_type;
     // Never `move`: every attempt borrows what the first one does.
     let attempt = code.future(false);
+    // Spanned on the user's tokens (as the body's `async` is), so that
+    // rustc names an argument the body moves: "cannot move out of `body`".
+    let closure = quote_spanned! {cx.output.span()=> || };
     Code::Value(match &args.policy {
         Policy::Spec { after, max_extra } => {
             let after = after.tokens(krate);
@@ -21,13 +24,13 @@ pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
             let call = quote_spanned! {cx.output.span()=>
                 #krate::__private::hedge_call::<#output_type, _, _>
             };
-            quote!(#call(#after, #max_extra, || #attempt).await)
+            quote!(#call(#after, #max_extra, #closure #attempt).await)
         }
         Policy::With(with) => {
             let call = quote_spanned! {cx.output.span()=>
                 #krate::__private::hedge_with::<#output_type, _, _>
             };
-            quote!(#call(&#with, || #attempt).await)
+            quote!(#call(&#with, #closure #attempt).await)
         }
     })
 }
