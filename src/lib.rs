@@ -18,6 +18,8 @@
 //! | `withTimeout(p, ms)` | [`timeout(dur, fut)`](timeout()), [`fut.timeout(dur)`](TimeoutExt::timeout), [`#[timeout(ms = 2000)]`](macro@timeout); a fallible future: [`fut.try_timeout(dur)`](TimeoutExt::try_timeout); each branch of a join: `parallel!(timeout = dur; a, b)` | |
 //! | bounded fan-out | | [`.limit(n)`](Parallel::limit) on `parallel` and `settled` |
 //! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
+//! | resilience4j `@CircuitBreaker`, Polly circuit breaker | [`#[circuit_breaker(consecutive_failures = 5, open_for_secs = 30)]`](macro@circuit_breaker), [`CircuitBreaker::run`] | |
+//! | Polly hedging, tower `hedge` | [`#[hedge(after_ms = 50)]`](macro@hedge), [`hedge(after, \|\| fut)`](hedge()), [`Hedge`] | |
 //! | an `AbortSignal.timeout` passed down | [`Deadline::run`]: every timeout and retry inside gives up by the tighter limit | `Deadline::run` on each branch |
 //! | `jest.useFakeTimers()` | `testing::VirtualClock` (feature `test-util`) | |
 //!
@@ -103,6 +105,59 @@
 //! assert_eq!(enriched[1], (2, vec!["nice post 2".to_string()], 0));
 //! # Ok::<(), ApiError>(())
 //! # }).unwrap();
+//! ```
+//!
+//! # Stacking resilience attributes
+//!
+//! `#[retry]`, `#[circuit_breaker]`, `#[hedge]`, `#[timeout]` (and the limits'
+//! attributes) stack on one `async fn` and compose like decorators, in
+//! written order: the first one written is the outermost, and each wraps the
+//! ones below it. The recommended order is resilience4j's, from the outside
+//! in: **retry (or hedge), circuit breaker, rate limiter, timeout, bulkhead**
+//! (`#[limit]`).
+//!
+//! - `#[retry]` / `#[hedge]` outermost: every attempt goes through the
+//!   breaker, so the breaker counts each failed attempt, and once it opens
+//!   the remaining attempts fail in microseconds with `E::from(CircuitOpen)`
+//!   (give `#[retry]` a `when` that does not retry those).
+//! - `#[circuit_breaker]` next: it counts every error produced below it (a
+//!   timeout's `Elapsed` too) unless its `failure_when` says otherwise, and a
+//!   refused call never reaches the rate limiter, the timeout or the body.
+//! - the rate limiter then paces only the calls that really go out;
+//! - `#[timeout]` bounds each of them, the wait for a bulkhead slot included;
+//! - the bulkhead (`#[limit]`) innermost bounds how many bodies run at once.
+//!
+//! Another order means something else, and is sometimes what you want:
+//! `#[circuit_breaker]` above `#[retry]` counts one failure per exhausted
+//! retry loop (the body ran `times` times for each count), and `#[timeout]`
+//! above `#[retry]` bounds all attempts and waits together.
+//!
+//! ```
+//! use orchestrate::{circuit_breaker, retry, timeout, CircuitOpen, Elapsed};
+//!
+//! #[derive(Debug, PartialEq)]
+//! enum ApiError { Down, TimedOut, Open }
+//! impl From<Elapsed> for ApiError {
+//!     fn from(_: Elapsed) -> Self { ApiError::TimedOut }
+//! }
+//! impl From<CircuitOpen> for ApiError {
+//!     fn from(_: CircuitOpen) -> Self { ApiError::Open }
+//! }
+//!
+//! #[retry(times = 3, backoff = constant(ms = 1), when = |e| *e != ApiError::Open)]
+//! #[circuit_breaker(consecutive_failures = 2, open_for_secs = 30)]
+//! #[timeout(ms = 500)]
+//! async fn posts(runs: &mut u32) -> Result<u32, ApiError> {
+//!     *runs += 1;
+//!     Err(ApiError::Down)
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let mut runs = 0;
+//! // Two attempts fail and open the breaker; the third is refused, not run.
+//! assert_eq!(posts(&mut runs).await, Err(ApiError::Open));
+//! assert_eq!(runs, 2);
+//! # });
 //! ```
 //!
 //! # Time
