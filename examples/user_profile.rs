@@ -11,6 +11,8 @@
 //! cargo run --example user_profile -- --runtime smol --fail likes
 //! cargo run --example user_profile -- --slow user          # exits 1
 //! cargo run --example user_profile -- --posts 1000 --limit 50
+//! cargo run --example user_profile -- --fail posts --calls 20  # the breaker opens
+//! cargo run --example user_profile -- --jitter-latency         # hedging's p99
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -22,6 +24,8 @@ mod cli;
 mod profile;
 #[path = "user_profile/report.rs"]
 mod report;
+#[path = "user_profile/resilience.rs"]
+mod resilience;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -48,6 +52,16 @@ fn main() -> ExitCode {
         fail: options.fail,
         slow: options.slow,
     };
+    if let Some(calls) = options.calls {
+        let calls = block_on(options.runtime, resilience::calls(&api, calls));
+        print!("{}", resilience::calls_report(&calls));
+        return ExitCode::SUCCESS;
+    }
+    if options.jitter_latency {
+        let stats = block_on(options.runtime, resilience::jitter(7));
+        print!("{}", resilience::jitter_report(&stats));
+        return ExitCode::SUCCESS;
+    }
     let timeline = Timeline::new();
     let result = block_on(
         options.runtime,

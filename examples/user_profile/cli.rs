@@ -17,6 +17,8 @@ OPTIONS:
     --posts <N>         how many posts the user has               [default: 2]
     --limit <N>         enrich at most N posts at once            [default: all]
     --json              print machine-readable JSON instead of text
+    --calls <N>         instead: GET /posts N times through a circuit breaker
+    --jitter-latency    instead: p50/p99 of calls with a slow tail, hedged or not
     -h, --help          print this help
 
 Exit status: 0 when the profile was built (fallbacks included), 1 when the
@@ -38,6 +40,8 @@ pub(crate) struct Options {
     pub(crate) posts: u32,
     pub(crate) limit: Option<usize>,
     pub(crate) json: bool,
+    pub(crate) calls: Option<u32>,
+    pub(crate) jitter_latency: bool,
 }
 
 /// Why the options were not accepted.
@@ -55,6 +59,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         posts: 2,
         limit: None,
         json: false,
+        calls: None,
+        jitter_latency: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -71,6 +77,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         match flag.as_str() {
             "-h" | "--help" => return Err(Usage::Help),
             "--json" => options.json = true,
+            "--jitter-latency" => options.jitter_latency = true,
+            "--calls" => options.calls = Some(number(&flag, &value()?)?),
             "--runtime" => {
                 options.runtime = match value()?.as_str() {
                     "tokio" => Runtime::Tokio,

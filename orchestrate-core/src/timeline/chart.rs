@@ -312,6 +312,15 @@ impl fmt::Display for Chart {
                 }
             }
         }
+        let legend = self.legend(glyphs, waits_shown, in_flight_shown);
+        writeln!(f, "{legend}")?;
+        writeln!(f, "total {}", format_duration(total))
+    }
+}
+
+impl Chart {
+    /// The line under the rows: the glyphs shown, and what they mean.
+    fn legend(&self, glyphs: &Glyphs, waits_shown: bool, in_flight_shown: bool) -> String {
         let mut legend = format!(
             "{} ok  {} error  {} timed out  {} cancelled",
             glyphs.ok, glyphs.error, glyphs.timed_out, glyphs.cancelled
@@ -332,8 +341,7 @@ impl fmt::Display for Chart {
                 glyphs.levels[0], glyphs.levels[7]
             );
         }
-        writeln!(f, "{legend}")?;
-        writeln!(f, "total {}", format_duration(total))
+        legend
     }
 }
 

@@ -90,6 +90,7 @@ pub(crate) struct BreakerArgs {
 }
 
 /// Which breaker the calls go through.
+#[allow(clippy::large_enum_variant)] // one per macro call
 pub(crate) enum Breaker {
     /// A hidden `static`, one per fn.
     Spec {
@@ -111,6 +112,20 @@ pub(crate) enum Opens {
     },
 }
 
+/// The keys as given, before the checks between them.
+#[derive(Default)]
+struct Given {
+    consecutive: Option<Whole>,
+    rate: Option<(Ident, f64)>,
+    window: Option<(Ident, Whole)>,
+    min_calls: Option<(Ident, Whole)>,
+    open_for: Option<Dur>,
+    half_open_calls: Option<Whole>,
+    with: Option<(Ident, Expr)>,
+    /// The keys that `with` replaces, to report if both are given.
+    spec_keys: Vec<Ident>,
+}
+
 /// Parses and validates the arguments; every error found is reported, not
 /// only the first.
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
@@ -120,79 +135,85 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
         |token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "failure_rate"),
     );
     let mut errors = Errors::default();
-    let mut consecutive = None;
-    let mut rate: Option<(Ident, f64)> = None;
-    let mut window: Option<(Ident, Whole)> = None;
-    let mut min_calls: Option<(Ident, Whole)> = None;
-    let mut open_for = None;
-    let mut half_open_calls = None;
-    let mut with: Option<(Ident, Expr)> = None;
-    // The keys that `with` replaces, to report if both are given.
-    let mut spec_keys = Vec::new();
-    let krate = args::parse(&SPEC, tokens, &mut errors, |pair| {
-        let (key, value) = (&pair.key, &pair.value);
-        if pair.name != "with" {
-            spec_keys.push(key.clone());
+    let mut given = Given::default();
+    let krate = args::parse(&SPEC, tokens, &mut errors, |pair| take(&mut given, pair))?;
+    check(&given, rate_written, &mut errors);
+    errors.finish()?;
+    Ok(BreakerArgs {
+        breaker: build(given)?,
+        krate: args::krate_tokens(krate.as_ref()),
+        krate_path: krate,
+    })
+}
+
+/// One key's value, validated on its own.
+fn take(given: &mut Given, pair: &args::Pair) -> syn::Result<()> {
+    let (key, value) = (&pair.key, &pair.value);
+    if pair.name != "with" {
+        given.spec_keys.push(key.clone());
+    }
+    match pair.name {
+        "consecutive_failures" => {
+            given.consecutive = Some(count(
+                key,
+                value,
+                "failures",
+                "5",
+                "`consecutive_failures = 0` would open the breaker before any call failed; use 1 or more, like `consecutive_failures = 5`",
+            )?);
         }
-        match pair.name {
-            "consecutive_failures" => {
-                consecutive = Some(count(
+        "failure_rate" => given.rate = Some((key.clone(), failure_rate(key, value)?)),
+        "window_calls" => {
+            given.window = Some((
+                key.clone(),
+                count(
                     key,
                     value,
-                    "failures",
-                    "5",
-                    "`consecutive_failures = 0` would open the breaker before any call failed; use 1 or more, like `consecutive_failures = 5`",
-                )?);
-            }
-            "failure_rate" => rate = Some((key.clone(), failure_rate(key, value)?)),
-            "window_calls" => {
-                window = Some((
-                    key.clone(),
-                    count(
-                        key,
-                        value,
-                        "calls",
-                        "20",
-                        "`window_calls = 0` is an empty window: the rate is judged over the last `window_calls` calls; use 1 or more, like `window_calls = 20`",
-                    )?,
-                ));
-            }
-            "min_calls" => {
-                min_calls = Some((
-                    key.clone(),
-                    count(
-                        key,
-                        value,
-                        "calls",
-                        "10",
-                        "`min_calls = 0` would judge the rate before any call; use 1 or more (at most `window_calls`), like `min_calls = 10`",
-                    )?,
-                ));
-            }
-            "open_for_ms" | "open_for_secs" => {
-                open_for = Some(args::duration(
-                    key,
-                    value,
-                    &format!(
-                        "`{key} = 0` would let calls through again at once: use a positive number, like `open_for_secs = 30`"
-                    ),
-                )?);
-            }
-            "half_open_calls" => {
-                half_open_calls = Some(count(
-                    key,
-                    value,
-                    "trial calls",
-                    "1",
-                    "`half_open_calls = 0` would never let a trial call through, so the breaker could never close again; use 1 or more, like `half_open_calls = 1`",
-                )?);
-            }
-            _ => with = Some((key.clone(), value.clone())),
+                    "calls",
+                    "20",
+                    "`window_calls = 0` is an empty window: the rate is judged over the last `window_calls` calls; use 1 or more, like `window_calls = 20`",
+                )?,
+            ));
         }
-        Ok(())
-    })?;
-    if let Some((with_key, _)) = &with {
-        for key in &spec_keys {
+        "min_calls" => {
+            given.min_calls = Some((
+                key.clone(),
+                count(
+                    key,
+                    value,
+                    "calls",
+                    "10",
+                    "`min_calls = 0` would judge the rate before any call; use 1 or more (at most `window_calls`), like `min_calls = 10`",
+                )?,
+            ));
+        }
+        "open_for_ms" | "open_for_secs" => {
+            given.open_for = Some(args::duration(
+                key,
+                value,
+                &format!(
+                    "`{key} = 0` would let calls through again at once: use a positive number, like `open_for_secs = 30`"
+                ),
+            )?);
+        }
+        "half_open_calls" => {
+            given.half_open_calls = Some(count(
+                key,
+                value,
+                "trial calls",
+                "1",
+                "`half_open_calls = 0` would never let a trial call through, so the breaker could never close again; use 1 or more, like `half_open_calls = 1`",
+            )?);
+        }
+        _ => given.with = Some((key.clone(), value.clone())),
+    }
+    Ok(())
+}
+
+/// The checks between keys.
+fn check(given: &Given, rate_written: bool, errors: &mut Errors) {
+    if let Some((with_key, _)) = &given.with {
+        for key in &given.spec_keys {
             errors.push(syn::Error::new_spanned(
                 key,
                 format!(
@@ -201,8 +222,10 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
             ));
         }
     }
-    match (&rate, &window, &min_calls) {
-        (None, Some((key, _)), _) | (None, _, Some((key, _))) if with.is_none() && !rate_written => {
+    match (&given.rate, &given.window, &given.min_calls) {
+        (None, Some((key, _)), _) | (None, _, Some((key, _)))
+            if given.with.is_none() && !rate_written =>
+        {
             errors.push(syn::Error::new_spanned(
                 key,
                 format!("`{key}` belongs to a failure-rate breaker: add `failure_rate = 0.5`, or remove `{key}`"),
@@ -222,37 +245,33 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<BreakerArgs> {
         }
         _ => {}
     }
-    errors.finish()?;
-    let breaker = if let Some((_, with)) = with {
-        Breaker::With(with)
-    } else {
-        let opens = match (consecutive, rate, window) {
-            (Some(k), _, _) => Opens::Consecutive(k),
-            (None, Some((_, rate)), Some((_, window))) => Opens::Rate {
-                rate,
-                window,
-                min_calls: min_calls.map(|(_, m)| m),
-            },
-            _ => {
-                return Err(syn::Error::new(
-                    Span::call_site(),
-                    format!(
-                        "`#[circuit_breaker]` needs to know when to open: {}",
-                        SPEC.usage
-                    ),
-                ));
-            }
-        };
-        Breaker::Spec {
-            opens,
-            open_for,
-            half_open_calls,
+}
+
+fn build(given: Given) -> syn::Result<Breaker> {
+    if let Some((_, with)) = given.with {
+        return Ok(Breaker::With(with));
+    }
+    let opens = match (given.consecutive, given.rate, given.window) {
+        (Some(k), _, _) => Opens::Consecutive(k),
+        (None, Some((_, rate)), Some((_, window))) => Opens::Rate {
+            rate,
+            window,
+            min_calls: given.min_calls.map(|(_, m)| m),
+        },
+        _ => {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                format!(
+                    "`#[circuit_breaker]` needs to know when to open: {}",
+                    SPEC.usage
+                ),
+            ));
         }
     };
-    Ok(BreakerArgs {
-        breaker,
-        krate: args::krate_tokens(krate.as_ref()),
-        krate_path: krate,
+    Ok(Breaker::Spec {
+        opens,
+        open_for: given.open_for,
+        half_open_calls: given.half_open_calls,
     })
 }
 
