@@ -79,7 +79,10 @@ async fn attempt(
     out[n].clone()
 }
 
-#[hedge(after_ms = 10, max_extra = 2)]
+const AFTER_MS: u64 = 10;
+const EXTRA: u32 = 2;
+
+#[hedge(after_ms = AFTER_MS, max_extra = EXTRA)]
 async fn hedged(
     started: &Runs,
     dropped: &Runs,
@@ -167,6 +170,16 @@ runtime_tests! {
             assert_eq!(dropped.at(), [t0 + ms(25); 3]);
         })
         .await;
+    }
+
+    #[should_panic(expected = "#[hedge(max_extra = …)]: the constant given is 0")]
+    async fn a_zero_max_extra_constant_panics_naming_the_attribute() {
+        const NONE: u32 = 0;
+        #[hedge(after_ms = 10, max_extra = NONE)]
+        async fn call() -> Result<(), ApiError> {
+            Ok(())
+        }
+        let _ = call().await;
     }
 
     async fn a_timeout_under_hedge_limits_each_attempt() {

@@ -117,6 +117,18 @@ impl Code {
     }
 }
 
+/// `tokens` resolved as written, but located at `span`.
+pub(crate) fn located_at(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
+}
+
 /// What every layer needs to know of the fn.
 pub(crate) struct Context<'a> {
     /// The type the caller gets, as written (errors about it point here).

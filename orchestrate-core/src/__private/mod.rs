@@ -13,7 +13,8 @@ pub use crate::branch::Branch;
 pub use checks::*;
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use resilience::{
-    BreakerCall, BreakerResult, FromCircuitOpen, HedgeResult, breaker_call, hedge_call, hedge_with,
+    AsResult, BreakerCall, BreakerResult, Conversions, FromCircuitOpen, HedgeResult, as_result,
+    breaker_call, breaker_parts, hedge_call, hedge_parts, hedge_with,
 };
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};

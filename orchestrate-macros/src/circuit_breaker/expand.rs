@@ -2,12 +2,12 @@
 //! hidden `static` built from the arguments (one per fn, shared by every
 //! call of it), or the one given with `with = …`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::args::{Breaker, BreakerArgs, Opens};
-use crate::compose::{Code, Context};
+use crate::compose::{Code, Context, located_at};
 
 /// `code` through the breaker, as the fn's output. A refused call returns
 /// `Err(E::from(circuit_open))`; a return type that cannot hold it is
@@ -16,22 +16,38 @@ pub(crate) fn wrap(args: &BreakerArgs, cx: &Context<'_>, code: Code) -> Code {
     let krate = &args.krate;
     let output_type = &cx.output_type;
     let future = code.future(cx.moving);
-    // The bounds on the return type are checked (and reported) here.
-    let call = quote_spanned! {cx.output.span()=>
-        #krate::__private::breaker_call::<#output_type, _, _>
+    // Located on the return type, where the conversions are checked.
+    let at = Span::mixed_site().located_at(cx.output.span());
+    let into = Ident::new("__orchestrate_into", at);
+    let back = Ident::new("__orchestrate_back", at);
+    // The bounds on the return type are checked (and reported) on it: that
+    // it is a `Result`, then that its error has `From<CircuitOpen>`.
+    // Every call located on the return type too, so that a return type
+    // that is not a `Result`, or whose error has no `From<CircuitOpen>`, is
+    // reported once, there.
+    let at_output = located_at(krate, cx.output.span());
+    let parts = quote_spanned! {cx.output.span()=>
+        #at_output::__private::breaker_parts::<#output_type, _, _>()
     };
-    Code::Value(match &args.breaker {
-        Breaker::With(with) => quote! {
-            #call(&#with, #future).await
-        },
+    let as_result = quote_spanned! {cx.output.span()=>
+        #at_output::__private::as_result(#future, #into)
+    };
+    let breaker = match &args.breaker {
+        Breaker::With(with) => quote!(&#with),
+        Breaker::Spec { .. } => quote!(&__ORCHESTRATE_BREAKER),
+    };
+    let hidden = match &args.breaker {
+        Breaker::With(_) => TokenStream::new(),
         Breaker::Spec { .. } => {
             let built = built(args, krate);
-            quote! {{
-                static __ORCHESTRATE_BREAKER: #krate::__private::CircuitBreaker = #built;
-                #call(&__ORCHESTRATE_BREAKER, #future).await
-            }}
+            quote!(static __ORCHESTRATE_BREAKER: #krate::__private::CircuitBreaker = #built;)
         }
-    })
+    };
+    Code::Value(quote_spanned! {cx.output.span()=> {
+        #hidden
+        let (#into, #back) = #parts;
+        #back(#at_output::__private::breaker_call(#breaker, #as_result).await)
+    }})
 }
 
 /// The `const` expression that builds the hidden breaker.

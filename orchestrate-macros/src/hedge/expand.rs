@@ -2,11 +2,12 @@
 //! `async` block that borrows the arguments (and `self`), made by a closure
 //! called once per attempt, so attempts run at once over shared borrows.
 
+use proc_macro2::{Ident, Span};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::args::{HedgeArgs, Policy};
-use crate::compose::{Code, Context};
+use crate::compose::{Code, Context, located_at};
 
 /// `code` hedged: the first `Ok` of its attempts, or the last error.
 pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
@@ -17,20 +18,32 @@ pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
     // Spanned on the user's tokens (as the body's `async` is), so that
     // rustc names an argument the body moves: "cannot move out of `body`".
     let closure = quote_spanned! {cx.output.span()=> || };
-    Code::Value(match &args.policy {
+    // Located on the return type, where the conversions are checked.
+    let at = Span::mixed_site().located_at(cx.output.span());
+    let into = Ident::new("__orchestrate_into", at);
+    let back = Ident::new("__orchestrate_back", at);
+    // That the return type is a `Result` is checked (and reported) on it.
+    // Every call located on the return type too, so that one that is not a
+    // `Result` is reported once, there.
+    let at_output = located_at(krate, cx.output.span());
+    let parts = quote_spanned! {cx.output.span()=>
+        #at_output::__private::hedge_parts::<#output_type, _, _>()
+    };
+    let hedged = match &args.policy {
         Policy::Spec { after, max_extra } => {
             let after = after.tokens(krate);
+            // A constant's 0 panics at run time, naming the attribute.
             let max_extra = max_extra.as_ref().map_or_else(|| quote!(1), |k| quote!(#k));
-            let call = quote_spanned! {cx.output.span()=>
-                #krate::__private::hedge_call::<#output_type, _, _>
-            };
-            quote!(#call(#after, #max_extra, #closure #attempt).await)
+            quote_spanned!(cx.output.span()=> #at_output::__private::hedge_call(#after, #max_extra, #into, #closure #attempt))
         }
         Policy::With(with) => {
-            let call = quote_spanned! {cx.output.span()=>
-                #krate::__private::hedge_with::<#output_type, _, _>
-            };
-            quote!(#call(&#with, #closure #attempt).await)
+            quote_spanned!(cx.output.span()=> #at_output::__private::hedge_with(&#with, #into, #closure #attempt))
         }
-    })
+    };
+    // On the return type, so that a type that is not a `Result` is
+    // reported once, there.
+    Code::Value(quote_spanned! {cx.output.span()=> {
+        let (#into, #back) = #parts;
+        #back(#hedged.await)
+    }})
 }
