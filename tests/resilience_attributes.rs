@@ -182,6 +182,30 @@ runtime_tests! {
         let _ = call().await;
     }
 
+    async fn with_takes_any_expression_such_as_a_field_per_value() {
+        struct Client {
+            breaker: orchestrate::CircuitBreaker,
+            up: bool,
+        }
+        impl Client {
+            #[circuit_breaker(with = self.breaker)]
+            async fn get(&self) -> Result<(), ApiError> {
+                if self.up { Ok(()) } else { Err(ApiError::Down) }
+            }
+        }
+        on_virtual_time(async {
+            let t0 = timer::now();
+            let breaker = || orchestrate::CircuitBreaker::consecutive_failures(1).open_for(ms(5));
+            let down = Client { breaker: breaker(), up: false };
+            let up = Client { breaker: breaker(), up: true };
+            assert_eq!(down.get().await, Err(ApiError::Down));
+            assert_eq!(down.get().await, Err(ApiError::Open(Some(t0 + ms(5)))));
+            // Each value its own breaker: this one is closed.
+            assert_eq!(up.get().await, Ok(()));
+        })
+        .await;
+    }
+
     async fn a_timeout_under_hedge_limits_each_attempt() {
         #[hedge(after_ms = 10, max_extra = 1)]
         #[timeout(ms = 15)]

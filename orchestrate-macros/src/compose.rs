@@ -271,6 +271,9 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
             ),
         ));
     }
+    if layers.iter().any(|layer| matches!(layer, Layer::Hedge(_))) {
+        hedge::check(&item.sig)?;
+    }
     let Some(output) = item.output(&form) else {
         let why = match outer {
             "retry" => {

@@ -3,11 +3,13 @@
 //! called once per attempt, so attempts run at once over shared borrows.
 
 use proc_macro2::{Ident, Span};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::{FnArg, ReceiverKind, Signature, Type};
 
 use super::args::{HedgeArgs, Policy};
 use crate::compose::{Code, Context, located_at};
+use crate::errors::Errors;
 
 /// `code` hedged: the first `Ok` of its attempts, or the last error.
 pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
@@ -46,4 +48,32 @@ pub(crate) fn wrap(args: &HedgeArgs, cx: &Context<'_>, code: Code) -> Code {
         let (#into, #back) = #parts;
         #back(#hedged.await)
     }})
+}
+
+/// Attempts run at once over shared borrows: an argument borrowed `&mut`
+/// (or `&mut self`) cannot serve two of them, so it is refused on its token.
+pub(crate) fn check(sig: &Signature) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver)
+                if matches!(receiver.kind, ReceiverKind::Reference(_, _, Some(_))) =>
+            {
+                errors.push(syn::Error::new_spanned(
+                    receiver,
+                    "`#[hedge]` runs attempts at once, and they cannot share `&mut self`; take `&self` (with interior mutability for what changes), or hedge inside the body with `orchestrate::hedge(after, || …)`",
+                ));
+            }
+            FnArg::Typed(typed) if matches!(&*typed.ty, Type::Reference(r) if r.mutability.is_some()) =>
+            {
+                let name = typed.pat.to_token_stream();
+                errors.push(syn::Error::new_spanned(
+                    &typed.ty,
+                    format!("`#[hedge]` runs attempts at once, and they cannot share `{name}`, a `&mut` borrow; take a shared reference (with interior mutability for what changes)"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    errors.finish()
 }

@@ -6,4 +6,4 @@ pub(crate) mod args;
 mod expand;
 
 pub(crate) use args::HedgeArgs;
-pub(crate) use expand::wrap;
+pub(crate) use expand::{check, wrap};
