@@ -408,6 +408,25 @@ mod each_runtime {
             .await;
         }
 
+        async fn attributes_written_by_full_path_stack_too() {
+            #[orchestrate::circuit_breaker(consecutive_failures = 1, open_for_ms = 10)]
+            #[orchestrate::prelude::hedge(after_ms = 5)]
+            async fn call(runs: &Runs) -> Result<(), ApiError> {
+                runs.run();
+                sleep(ms(1)).await;
+                Err(ApiError::Down)
+            }
+            on_virtual_time(async {
+                let runs = Runs::default();
+                let t0 = timer::now();
+                // Both hedged attempts fail: one failure for the breaker.
+                assert_eq!(call(&runs).await, Err(ApiError::Down));
+                assert_eq!(runs.at(), [t0, t0 + ms(1)]);
+                assert_eq!(call(&runs).await, Err(ApiError::Open(Some(t0 + ms(12)))));
+            })
+            .await;
+        }
+
         async fn a_breaker_under_hedge_counts_every_attempt() {
             #[hedge(after_ms = 10, max_extra = 2)]
             #[circuit_breaker(consecutive_failures = 2, open_for_secs = 1)]
