@@ -68,6 +68,10 @@ use state::{Config, Machine, Outcome, Policy, Ticket};
 ///
 /// The type parameter is what [`failure_when`](Self::failure_when) set: a
 /// plain `CircuitBreaker` counts every error.
+///
+/// Inside a [`Timeline`](crate::timeline::Timeline) step, a refused call
+/// ends the step (or the retry attempt) as
+/// [`Outcome::Refused`](crate::timeline::Outcome::Refused).
 #[derive(Debug)]
 pub struct CircuitBreaker<C = EveryError> {
     config: Config,

@@ -31,6 +31,9 @@ const MIN_SAMPLES: usize = 20;
 /// here it is lazy: the first attempt starts at the first poll.
 ///
 /// For a delay that follows the observed latencies, share a [`Hedge`].
+/// Inside a [`Timeline`](crate::timeline::Timeline) step, each attempt is
+/// recorded as one of the step's [`attempts`](crate::timeline::Entry::attempts),
+/// the losers cancelled at the winner's instant.
 ///
 /// ```
 /// use std::time::Duration;
