@@ -63,6 +63,11 @@ pin_project! {
         // Set at the first poll.
         delay: Duration,
         launched: u32,
+        // The first attempt, in place: a call that never hedges allocates
+        // nothing. The others are boxed in `running`.
+        #[pin]
+        lead: Option<Fut::IntoFuture>,
+        lead_mark: Option<AttemptMark>,
         running: Vec<Attempt<Fut::IntoFuture>>,
         latest_start: Option<Instant>,
         latest_failed: bool,
@@ -84,6 +89,8 @@ impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
             max_extra,
             delay: after,
             launched: 0,
+            lead: None,
+            lead_mark: None,
             running: Vec::new(),
             latest_start: None,
             latest_failed: false,
@@ -128,7 +135,10 @@ impl<F, Fut: IntoFuture> fmt::Debug for Hedged<'_, F, Fut> {
             .field("after", &self.after)
             .field("max_extra", &self.max_extra)
             .field("launched", &self.launched)
-            .field("running", &self.running.len())
+            .field(
+                "running",
+                &(self.running.len() + usize::from(self.lead.is_some())),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -177,12 +187,31 @@ where
                         start: now,
                         answered: false,
                     });
+                    this.lead.set(Some((this.make)().into_future()));
+                    *this.lead_mark = Some(AttemptMark::begin());
+                } else {
+                    this.running.push(Attempt {
+                        future: Box::pin((this.make)().into_future()),
+                        index,
+                        mark: AttemptMark::begin(),
+                    });
                 }
-                this.running.push(Attempt {
-                    future: Box::pin((this.make)().into_future()),
-                    index,
-                    mark: AttemptMark::begin(),
-                });
+            }
+            match poll_lead(this.lead.as_mut(), this.lead_mark, this.first, cx) {
+                None => {}
+                Some(Ok(value)) => {
+                    // The winner's instant: drop the others now.
+                    this.running.clear();
+                    this.timer.set(None);
+                    *this.done = true;
+                    return Poll::Ready(Ok(value));
+                }
+                Some(Err(error)) => {
+                    if *this.launched == 1 {
+                        *this.latest_failed = true;
+                    }
+                    *this.last_error = Some(Err(error));
+                }
             }
             let mut i = 0;
             while i < this.running.len() {
@@ -191,12 +220,12 @@ where
                     Poll::Pending => i += 1,
                     Poll::Ready(Ok(value)) => {
                         attempt.mark.end(Some(true));
-                        match this.first.take() {
-                            Some(first) if attempt.index == 0 => first.answered(),
-                            // Dropped unanswered: a lower bound.
-                            _ => {}
-                        }
+                        // The first attempt, if it still runs, is dropped
+                        // unanswered: its latency is a lower bound.
+                        *this.first = None;
                         // The winner's instant: drop the others now.
+                        this.lead.set(None);
+                        *this.lead_mark = None;
                         this.running.clear();
                         this.timer.set(None);
                         *this.done = true;
@@ -205,11 +234,6 @@ where
                     Poll::Ready(Err(error)) => {
                         let mut ended = this.running.remove(i);
                         ended.mark.end(Some(false));
-                        if ended.index == 0
-                            && let Some(first) = this.first.take()
-                        {
-                            first.answered();
-                        }
                         if ended.index + 1 == *this.launched {
                             *this.latest_failed = true;
                         }
@@ -218,7 +242,7 @@ where
                 }
             }
             let more = *this.launched <= *this.max_extra;
-            if this.running.is_empty() && !more {
+            if this.lead.is_none() && this.running.is_empty() && !more {
                 *this.done = true;
                 return Poll::Ready(this.last_error.take().expect("every attempt failed"));
             }
@@ -228,4 +252,29 @@ where
             }
         }
     }
+}
+
+/// Polls the first attempt if it still runs: its output once it has one
+/// (then it is dropped, its bar ended and its latency observed).
+fn poll_lead<Fut, T, E>(
+    mut lead: Pin<&mut Option<Fut>>,
+    mark: &mut Option<AttemptMark>,
+    first: &mut Option<FirstAttempt<'_>>,
+    cx: &mut Context<'_>,
+) -> Option<Result<T, E>>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let output = match lead.as_mut().as_pin_mut()?.poll(cx) {
+        Poll::Pending => return None,
+        Poll::Ready(output) => output,
+    };
+    lead.set(None);
+    if let Some(mut mark) = mark.take() {
+        mark.end(Some(output.is_ok()));
+    }
+    if let Some(first) = first.take() {
+        first.answered();
+    }
+    Some(output)
 }
