@@ -168,10 +168,9 @@ fn fixed_set_macros_and_ready_timeouts_never_allocate() {
 
     // A closed circuit breaker, and a hedge whose first attempt answers
     // before the delay: nothing either.
-    static BREAKER: orchestrate::CircuitBreaker =
-        orchestrate::CircuitBreaker::consecutive_failures(3);
+    let breaker = orchestrate::CircuitBreaker::consecutive_failures(3);
     assert_no_allocation("breaker.run(ready), closed", &Ok(1), || {
-        BREAKER.run(ready(Ok::<u8, orchestrate::CircuitOpen>(1)))
+        breaker.run(ready(Ok::<u8, orchestrate::CircuitOpen>(1)))
     });
     assert_no_allocation("hedge(after, ready)", &Ok(2), || {
         orchestrate::hedge(Duration::from_secs(1), || ready(Ok::<u8, ()>(2)))

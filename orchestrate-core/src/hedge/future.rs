@@ -160,31 +160,35 @@ where
         }
         loop {
             let more = *this.launched <= *this.max_extra;
-            let due = match *this.latest_start {
-                None => true,
-                Some(_) if !more => false,
-                Some(_) if *this.latest_failed => true,
-                Some(start) => {
-                    if this.timer.is_none() {
-                        this.timer.set(Some(sleep_until(start + *this.delay)));
-                    }
-                    match this.timer.as_mut().as_pin_mut() {
-                        Some(timer) => timer.poll(cx).is_ready(),
-                        None => unreachable!("set above"),
-                    }
+            let due = if *this.launched == 0 {
+                true
+            } else if !more {
+                false
+            } else if *this.latest_failed {
+                true
+            } else {
+                // The first attempt's start is read only now that it is
+                // pending (the same instant on a virtual clock): a call it
+                // answers at once reads no clock.
+                let start = *this.latest_start.get_or_insert_with(crate::time::now);
+                if this.timer.is_none() {
+                    this.timer.set(Some(sleep_until(start + *this.delay)));
+                }
+                match this.timer.as_mut().as_pin_mut() {
+                    Some(timer) => timer.poll(cx).is_ready(),
+                    None => unreachable!("set above"),
                 }
             };
             if due {
-                let now = crate::time::now();
                 let index = *this.launched;
                 *this.launched += 1;
-                *this.latest_start = Some(now);
+                *this.latest_start = (index > 0).then(crate::time::now);
                 *this.latest_failed = false;
                 this.timer.set(None);
                 if index == 0 {
                     *this.first = this.policy.map(|hedge| FirstAttempt {
                         hedge,
-                        start: now,
+                        start: crate::time::now(),
                         answered: false,
                     });
                     this.lead.set(Some((this.make)().into_future()));
