@@ -68,7 +68,10 @@ const CONTENDERS: [Contender; 6] = [
 
 fn open_the_breaker() {
     let mut cx = Context::from_waker(Waker::noop());
-    let _ = once(&mut cx, OPEN.run(async { Err::<(), _>(CircuitOpen::from_parts(None)) }));
+    let _ = once(
+        &mut cx,
+        OPEN.run(async { Err::<(), _>(CircuitOpen::from_parts(None)) }),
+    );
     assert_eq!(OPEN.state(), orchestrate::BreakerState::Open);
 }
 
