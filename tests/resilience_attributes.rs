@@ -408,6 +408,29 @@ mod each_runtime {
             .await;
         }
 
+        async fn a_breaker_on_an_async_trait_method() {
+            #[async_trait::async_trait]
+            trait Api {
+                async fn get(&self, up: bool) -> Result<u8, ApiError>;
+            }
+            struct Client;
+            #[async_trait::async_trait]
+            impl Api for Client {
+                #[circuit_breaker(consecutive_failures = 1, open_for_ms = 10)]
+                async fn get(&self, up: bool) -> Result<u8, ApiError> {
+                    if up { Ok(1) } else { Err(ApiError::Down) }
+                }
+            }
+            on_virtual_time(async {
+                let t0 = timer::now();
+                assert_eq!(Client.get(false).await, Err(ApiError::Down));
+                assert_eq!(Client.get(true).await, Err(ApiError::Open(Some(t0 + ms(10)))));
+                sleep(ms(10)).await;
+                assert_eq!(Client.get(true).await, Ok(1));
+            })
+            .await;
+        }
+
         async fn attributes_written_by_full_path_stack_too() {
             #[orchestrate::circuit_breaker(consecutive_failures = 1, open_for_ms = 10)]
             #[orchestrate::prelude::hedge(after_ms = 5)]
