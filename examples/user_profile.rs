@@ -14,6 +14,8 @@
 //! cargo run --example user_profile -- --trace target/trace.json --svg target/timeline.svg
 //! cargo run --example user_profile -- --api-limit 2 --rate 10
 //! cargo run --example user_profile -- --posts 1000 --progress
+//! cargo run --example user_profile -- --fail posts --calls 20  # the breaker opens
+//! cargo run --example user_profile -- --jitter-latency         # hedging's p99
 //! cargo run --example user_profile -- --help
 //! ```
 
@@ -27,6 +29,8 @@ mod limits;
 mod profile;
 #[path = "user_profile/report.rs"]
 mod report;
+#[path = "user_profile/resilience.rs"]
+mod resilience;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -54,6 +58,16 @@ fn main() -> ExitCode {
         slow: options.slow,
     };
     let limits = limits::Limits::new(options.api_limit, options.rate);
+    if let Some(calls) = options.calls {
+        let calls = block_on(options.runtime, resilience::calls(&api, calls));
+        print!("{}", resilience::calls_report(&calls));
+        return ExitCode::SUCCESS;
+    }
+    if options.jitter_latency {
+        let stats = block_on(options.runtime, resilience::jitter(7));
+        print!("{}", resilience::jitter_report(&stats));
+        return ExitCode::SUCCESS;
+    }
     let timeline = Timeline::new();
     // On stderr, so the report on stdout stays the same.
     let bar = options.progress.then(indicatif::ProgressBar::no_length);

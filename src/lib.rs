@@ -21,6 +21,8 @@
 //! | p-retry | [`#[retry(times = 3, backoff = exponential(ms = 100))]`](macro@retry), [`retry(Backoff, \|\| fut)`](retry()) | |
 //! | p-limit, resilience4j `@Bulkhead` | [`#[limit(concurrency = 4)]`](macro@limit), [`#[limit(with = API)]`](macro@limit) over a shared [`Limiter`] | [`.limit_with(&API)`](Settled::limit_with) |
 //! | p-throttle, resilience4j `@RateLimiter` | [`#[rate_limit(per_sec = 50)]`](macro@rate_limit), [`RateLimiter::run`] | |
+//! | resilience4j `@CircuitBreaker`, Polly circuit breaker | [`#[circuit_breaker(consecutive_failures = 5, open_for_secs = 30)]`](macro@circuit_breaker), [`CircuitBreaker::run`] | |
+//! | Polly hedging, tower `hedge` | [`#[hedge(after_ms = 50)]`](macro@hedge), [`hedge(after, \|\| fut)`](hedge()), [`Hedge`] | |
 //! | an `AbortSignal.timeout` passed down | [`Deadline::run`]: every timeout and retry inside gives up by the tighter limit | `Deadline::run` on each branch |
 //! | `jest.useFakeTimers()` | `testing::VirtualClock` (feature `test-util`) | |
 //!
@@ -127,6 +129,59 @@
 //! # }).unwrap();
 //! ```
 //!
+//! # Stacking resilience attributes
+//!
+//! `#[retry]`, `#[circuit_breaker]`, `#[hedge]`, `#[timeout]` (and the limits'
+//! attributes) stack on one `async fn` and compose like decorators, in
+//! written order: the first one written is the outermost, and each wraps the
+//! ones below it. The recommended order is resilience4j's, from the outside
+//! in: **retry (or hedge), circuit breaker, rate limiter, timeout, bulkhead**
+//! (`#[limit]`).
+//!
+//! - `#[retry]` / `#[hedge]` outermost: every attempt goes through the
+//!   breaker, so the breaker counts each failed attempt, and once it opens
+//!   the remaining attempts fail in microseconds with `E::from(CircuitOpen)`
+//!   (give `#[retry]` a `when` that does not retry those).
+//! - `#[circuit_breaker]` next: it counts every error produced below it (a
+//!   timeout's `Elapsed` too) unless its `failure_when` says otherwise, and a
+//!   refused call never reaches the rate limiter, the timeout or the body.
+//! - the rate limiter then paces only the calls that really go out;
+//! - `#[timeout]` bounds each of them, the wait for a bulkhead slot included;
+//! - the bulkhead (`#[limit]`) innermost bounds how many bodies run at once.
+//!
+//! Another order means something else, and is sometimes what you want:
+//! `#[circuit_breaker]` above `#[retry]` counts one failure per exhausted
+//! retry loop (the body ran `times` times for each count), and `#[timeout]`
+//! above `#[retry]` bounds all attempts and waits together.
+//!
+//! ```
+//! use orchestrate::{circuit_breaker, retry, timeout, CircuitOpen, Elapsed};
+//!
+//! #[derive(Debug, PartialEq)]
+//! enum ApiError { Down, TimedOut, Open }
+//! impl From<Elapsed> for ApiError {
+//!     fn from(_: Elapsed) -> Self { ApiError::TimedOut }
+//! }
+//! impl From<CircuitOpen> for ApiError {
+//!     fn from(_: CircuitOpen) -> Self { ApiError::Open }
+//! }
+//!
+//! #[retry(times = 3, backoff = constant(ms = 1), when = |e| *e != ApiError::Open)]
+//! #[circuit_breaker(consecutive_failures = 2, open_for_secs = 30)]
+//! #[timeout(ms = 500)]
+//! async fn posts(runs: &mut u32) -> Result<u32, ApiError> {
+//!     *runs += 1;
+//!     Err(ApiError::Down)
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let mut runs = 0;
+//! // Two attempts fail and open the breaker; the third is refused, not run.
+//! assert_eq!(posts(&mut runs).await, Err(ApiError::Open));
+//! assert_eq!(runs, 2);
+//! # });
+//! ```
+//!
 //! # Time
 //!
 //! A [`timeout`](timeout()) starts counting at its first poll and polls its
@@ -165,7 +220,7 @@ pub use orchestrate_core::{
 pub use orchestrate_core::{
     ParallelStream, SettledStream, StreamInputs, parallel_stream, settled_stream,
 };
-pub use orchestrate_macros::{limit, rate_limit, retry, timeout};
+pub use orchestrate_macros::{circuit_breaker, hedge, limit, rate_limit, retry, timeout};
 
 /// The names most programs need: `use orchestrate::prelude::*;` brings the
 /// combinators, [`Deadline`], [`Elapsed`], [`try_timeout`](try_timeout()) and the
@@ -186,6 +241,7 @@ pub mod prelude {
         AllFailed, Backoff, Deadline, Elapsed, Limiter, RateLimiter, TimeoutExt, first_ok, limit,
         parallel, race, rate_limit, retry, settled, timeout, try_timeout,
     };
+    pub use crate::{CircuitBreaker, CircuitOpen, Hedge, circuit_breaker, hedge};
 }
 
 // The README's examples are compiled and run as doc tests.

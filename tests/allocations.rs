@@ -1,5 +1,5 @@
-//! The fixed-set macros and a timeout around a ready future never touch the
-//! heap. A counting global allocator (`stats_alloc`) sees every
+//! The fixed-set macros, a timeout around a ready future, a closed circuit
+//! breaker and a hedge that answers at once never touch the heap. A counting global allocator (`stats_alloc`) sees every
 //! allocation of the process; each check builds its future and drives it to
 //! the end with a no-op waker (no executor that could allocate), and fails if
 //! that allocated anything.
@@ -165,4 +165,14 @@ fn fixed_set_macros_and_ready_timeouts_never_allocate() {
                 .timeout(Duration::from_secs(1))
         },
     );
+
+    // A closed circuit breaker, and a hedge whose first attempt answers
+    // before the delay: nothing either.
+    let breaker = orchestrate::CircuitBreaker::consecutive_failures(3);
+    assert_no_allocation("breaker.run(ready), closed", &Ok(1), || {
+        breaker.run(ready(Ok::<u8, orchestrate::CircuitOpen>(1)))
+    });
+    assert_no_allocation("hedge(after, ready)", &Ok(2), || {
+        orchestrate::hedge(Duration::from_secs(1), || ready(Ok::<u8, ()>(2)))
+    });
 }

@@ -22,6 +22,8 @@ OPTIONS:
     --trace <FILE>      write the timeline as Trace Event JSON (Perfetto)
     --svg <FILE>        write the timeline chart as SVG
     --progress          a progress bar of the posts enriched, on stderr
+    --calls <N>         instead: GET /posts N times through a circuit breaker
+    --jitter-latency    instead: p50/p99 of calls with a slow tail, hedged or not
     -h, --help          print this help
 
 Exit status: 0 when the profile was built (fallbacks included), 1 when the
@@ -50,6 +52,8 @@ pub(crate) struct Options {
     pub(crate) api_limit: Option<usize>,
     pub(crate) rate: Option<u32>,
     pub(crate) progress: bool,
+    pub(crate) calls: Option<u32>,
+    pub(crate) jitter_latency: bool,
 }
 
 /// Why the options were not accepted.
@@ -72,6 +76,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
         api_limit: None,
         rate: None,
         progress: false,
+        calls: None,
+        jitter_latency: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -89,6 +95,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, U
             "-h" | "--help" => return Err(Usage::Help),
             "--json" => options.json = true,
             "--progress" => options.progress = true,
+            "--jitter-latency" => options.jitter_latency = true,
+            "--calls" => options.calls = Some(number(&flag, &value()?)?),
             "--runtime" => {
                 options.runtime = match value()?.as_str() {
                     "tokio" => Runtime::Tokio,

@@ -1,4 +1,5 @@
-//! How `#[timeout]`, `#[retry]` (and the attributes to come) stack.
+//! How `#[timeout]`, `#[retry]`, `#[circuit_breaker]`, `#[hedge]` (and the
+//! attributes to come) stack.
 //!
 //! Rust expands attribute macros outermost first, and each one sees the
 //! attributes written below it as plain, unexpanded attributes on its item.
@@ -14,11 +15,13 @@
 //! of the layers below it.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Meta, Path, Type};
 
+use crate::circuit_breaker::{self, BreakerArgs};
 use crate::errors::{self, Errors};
+use crate::hedge::{self, HedgeArgs};
 use crate::item::{FnItem, FutureForm, ImplTraitToInfer, typed_block};
 use crate::limit::{self, LimitArgs};
 use crate::rate_limit::{self, RateLimitArgs};
@@ -32,6 +35,8 @@ pub(crate) enum Layer {
     Retry(RetryArgs),
     Limit(LimitArgs),
     RateLimit(RateLimitArgs),
+    CircuitBreaker(BreakerArgs),
+    Hedge(HedgeArgs),
 }
 
 /// Parses an attribute's arguments.
@@ -51,6 +56,12 @@ const ATTRIBUTES: &[(&str, ParseLayer)] = &[
     ("rate_limit", |tokens| {
         rate_limit::args::parse(tokens).map(Layer::RateLimit)
     }),
+    ("circuit_breaker", |tokens| {
+        circuit_breaker::args::parse(tokens).map(Layer::CircuitBreaker)
+    }),
+    ("hedge", |tokens| {
+        hedge::args::parse(tokens).map(Layer::Hedge)
+    }),
 ];
 
 impl Layer {
@@ -60,6 +71,25 @@ impl Layer {
             Layer::Retry(_) => "retry",
             Layer::Limit(_) => "limit",
             Layer::RateLimit(_) => "rate_limit",
+            Layer::CircuitBreaker(_) => "circuit_breaker",
+            Layer::Hedge(_) => "hedge",
+        }
+    }
+
+    /// Whether it runs the code below it more than once (so that code must
+    /// borrow the arguments, not move them in).
+    fn reruns(&self) -> bool {
+        matches!(self, Layer::Retry(_) | Layer::Hedge(_))
+    }
+
+    fn krate(&self) -> &TokenStream {
+        match self {
+            Layer::Timeout(args) => &args.krate,
+            Layer::Retry(args) => &args.krate,
+            Layer::CircuitBreaker(args) => &args.krate,
+            Layer::Hedge(args) => &args.krate,
+            Layer::Limit(args) => &args.krate,
+            Layer::RateLimit(args) => &args.krate,
         }
     }
 
@@ -67,6 +97,8 @@ impl Layer {
         match self {
             Layer::Timeout(args) => args.krate_path.as_ref(),
             Layer::Retry(args) => args.krate_path.as_ref(),
+            Layer::CircuitBreaker(args) => args.krate_path.as_ref(),
+            Layer::Hedge(args) => args.krate_path.as_ref(),
             Layer::Limit(args) => args.krate_path.as_ref(),
             Layer::RateLimit(args) => args.krate_path.as_ref(),
         }
@@ -111,6 +143,18 @@ impl Code {
     }
 }
 
+/// `tokens` resolved as written, but located at `span`.
+pub(crate) fn located_at(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
+}
+
 /// What every layer needs to know of the fn.
 pub(crate) struct Context<'a> {
     /// The type the caller gets, as written (errors about it point here).
@@ -118,7 +162,7 @@ pub(crate) struct Context<'a> {
     /// The same with `impl Trait` replaced by `_`, to name it in the body.
     pub(crate) output_type: Type,
     /// Whether wrapping `async` blocks may move the arguments in: not when a
-    /// retry above re-runs them.
+    /// layer above re-runs them (a retry, a hedge).
     pub(crate) moving: bool,
 }
 
@@ -238,13 +282,23 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     let outer = layers[0].name();
     let form = item.future_form(outer)?;
     if let FutureForm::BoxedFuture = form
-        && layers.iter().any(|layer| matches!(layer, Layer::Retry(_)))
+        && let Some(layer) = layers.iter().find(|layer| layer.reruns())
     {
+        let name = layer.name();
+        let (inside, function) = match layer {
+            Layer::Hedge(_) => ("hedge", "hedge(after, || …)"),
+            _ => ("retry", "retry(policy, || …)"),
+        };
         return Err(syn::Error::new_spanned(
             item.sig.fn_token,
-            "`#[retry]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
-                 retry inside the body with `orchestrate::retry(policy, || …)`, or call an inherent `#[retry] async fn` from it",
+            format!(
+                "`#[{name}]` re-runs the body of an `async fn`, and `#[async_trait]` has already turned this one into a boxed future that runs once; \
+                 {inside} inside the body with `orchestrate::{function}`, or call an inherent `#[{name}] async fn` from it"
+            ),
         ));
+    }
+    if layers.iter().any(|layer| matches!(layer, Layer::Hedge(_))) {
+        hedge::check(&item.sig)?;
     }
     let unit: Type = syn::parse_quote!(());
     let output = match item.output(&form) {
@@ -254,7 +308,8 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     };
     let mut output_type = output.clone();
     ImplTraitToInfer.visit_type_mut(&mut output_type);
-    let retried = layers.iter().any(|layer| matches!(layer, Layer::Retry(_)));
+    let retried = layers.iter().any(Layer::reruns);
+    let hedged = layers.iter().any(|layer| matches!(layer, Layer::Hedge(_)));
     let FnItem {
         attrs,
         vis,
@@ -265,7 +320,13 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
     let mut code = match form {
         FutureForm::AsyncFn => {
             let block = typed_block(&output_type, stmts, body.brace.span.join());
-            Code::Future(if retried {
+            Code::Future(if hedged {
+                // On the body's brace, so that rustc names an argument the
+                // body moves out of a hedged attempt ("cannot move out of
+                // `body`"), not "value".
+                let asyncness = quote_spanned!(body.brace.span.join()=> async);
+                quote!(#asyncness #block)
+            } else if retried {
                 quote!(async #block)
             } else {
                 quote!(async move #block)
@@ -278,22 +339,19 @@ fn expand(layers: &[Layer], item: &FnItem, uses: &TokenStream) -> syn::Result<To
         let cx = Context {
             output,
             output_type: output_type.clone(),
-            moving: !above.iter().any(|layer| matches!(layer, Layer::Retry(_))),
+            moving: !above.iter().any(Layer::reruns),
         };
         code = match layer {
             Layer::Timeout(args) => timeout::wrap(args, &cx, code),
             Layer::Retry(args) => retry::wrap(args, &cx, code),
             Layer::Limit(args) => limit::wrap(args, &cx, code),
             Layer::RateLimit(args) => rate_limit::wrap(args, &cx, code),
+            Layer::CircuitBreaker(args) => circuit_breaker::wrap(args, &cx, code),
+            Layer::Hedge(args) => hedge::wrap(args, &cx, code),
         };
     }
     let inner_attrs = &body.inner_attrs;
-    let krate = match &layers[0] {
-        Layer::Timeout(args) => &args.krate,
-        Layer::Retry(args) => &args.krate,
-        Layer::Limit(args) => &args.krate,
-        Layer::RateLimit(args) => &args.krate,
-    };
+    let krate = layers[0].krate();
     let new_body = match form {
         FutureForm::AsyncFn => code.value(),
         FutureForm::BoxedFuture => {
@@ -321,6 +379,12 @@ fn no_result(layers: &[Layer], item: &FnItem) -> syn::Error {
     {
         Some("retry") => {
             "`#[retry]` needs the fn to return `Result<T, E>`, so that it knows which calls failed"
+        }
+        Some("circuit_breaker") => {
+            "`#[circuit_breaker]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::CircuitOpen>`, so that it counts the failures and a refused call can return `Err`"
+        }
+        Some("hedge") => {
+            "`#[hedge]` needs the fn to return `Result<T, E>`, so that the first `Ok` of its attempts can win"
         }
         Some("limit") => {
             "`#[limit(max_waiting = …)]` needs the fn to return `Result<T, E>` with `E: From<orchestrate::Rejected>`, so that a rejected call can return `Err`"

@@ -132,6 +132,9 @@ fn not_a_fn(attr: &str, input: ParseStream<'_>) -> syn::Error {
                     "to limit an expression, use `LIMITER.run(future)` on an `orchestrate::Limiter`",
                 "rate_limit" =>
                     "to pace an expression, use `RATE.run(future)` on an `orchestrate::RateLimiter`",
+                "circuit_breaker" =>
+                    "to guard an expression, use `breaker.run(future)` on a `CircuitBreaker`",
+                "hedge" => "to hedge an expression, use `orchestrate::hedge(after, || future)`",
                 _ => "to time out an expression, use `orchestrate::timeout(duration, future)`",
             }
         ),

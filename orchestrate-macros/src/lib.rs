@@ -4,15 +4,17 @@
 //! pass it their own path so expansions work under a renamed dependency.
 //!
 //! Layout: `args.rs` (the argument layer every attribute parses through),
-//! `compose.rs` (how the attributes stack), `timeout/`, `retry/`, `limit/` and
-//! `rate_limit/` (each its
-//! keys and how it wraps the code below it, over the shared `item.rs`), and
+//! `compose.rs` (how the attributes stack), `timeout/`, `retry/`, `limit/`,
+//! `rate_limit/`, `circuit_breaker/` and `hedge/` (each its keys and how it
+//! wraps the code below it, over the shared `item.rs`), and
 //! `join/` (input → expand);
 //! every error is a `syn::Error` on the offending tokens, never a panic.
 
 mod args;
+mod circuit_breaker;
 mod compose;
 mod errors;
+mod hedge;
 mod item;
 mod join;
 mod limit;
@@ -354,6 +356,175 @@ pub fn limit(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
     compose::attribute("rate_limit", args.into(), item.into()).into()
+}
+
+/// Puts an `async fn` that returns `Result` behind a circuit breaker, in any
+/// runtime.
+///
+/// After enough failures the breaker opens: for `open_for` every call
+/// returns `Err(E::from(CircuitOpen))` at once, its body never run; then the
+/// next call finds it half-open and runs as a trial, `half_open_calls`
+/// successes closing it and any failure opening it again. The signature
+/// stays exactly as written; the error type needs
+/// `From<orchestrate::CircuitOpen>`. See
+/// [`orchestrate::CircuitBreaker`](https://docs.rs/orchestrate/latest/orchestrate/struct.CircuitBreaker.html)
+/// for what counts as a failure.
+///
+/// | option | meaning | default |
+/// | --- | --- | --- |
+/// | `consecutive_failures = 5` | opens after this many failures in a row | one of these two is required |
+/// | `failure_rate = 0.5, window_calls = 20` | opens when this fraction (in (0, 1]) of the last `window_calls` calls failed | |
+/// | `min_calls = 10` | with `failure_rate`: the rate is judged once this many calls were counted | `window_calls` |
+/// | `open_for_ms = N` / `open_for_secs = N` | how long it stays open | 30 s |
+/// | `half_open_calls = 1` | the trial calls while half-open | 1 |
+/// | `with = BREAKER` | a [`CircuitBreaker`](https://docs.rs/orchestrate/latest/orchestrate/struct.CircuitBreaker.html) of yours (a `static`, a field: any expression), instead of the keys above | |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency | `::orchestrate` |
+///
+/// Without `with`, the breaker is a hidden `static`, **one per fn**: every
+/// call of the fn shares it (every `self` of a method too). To share one
+/// breaker between several fns, or to give each value its own, build a
+/// `CircuitBreaker` and pass it with `with = …`.
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{circuit_breaker, CircuitOpen};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError { Down, Open }
+/// impl From<CircuitOpen> for ApiError {
+///     fn from(_: CircuitOpen) -> Self { ApiError::Open }
+/// }
+///
+/// #[circuit_breaker(consecutive_failures = 2, open_for_secs = 30)]
+/// async fn posts(up: bool) -> Result<u32, ApiError> {
+///     if up { Ok(3) } else { Err(ApiError::Down) }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(posts(false).await, Err(ApiError::Down));
+/// assert_eq!(posts(false).await, Err(ApiError::Down));
+/// // Open: refused at once for 30 s, the body not run.
+/// assert_eq!(posts(true).await, Err(ApiError::Open));
+/// # });
+/// ```
+///
+/// One breaker shared by two fns, counting only the errors that say the
+/// service is down:
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{circuit_breaker, BreakerState, CircuitBreaker, CircuitOpen};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError { NotFound, Unavailable, Open }
+/// impl From<CircuitOpen> for ApiError {
+///     fn from(_: CircuitOpen) -> Self { ApiError::Open }
+/// }
+///
+/// static API: CircuitBreaker<fn(&ApiError) -> bool> =
+///     CircuitBreaker::failure_rate(0.5, 4)
+///         .open_for(Duration::from_secs(10))
+///         .failure_when(|e: &ApiError| *e == ApiError::Unavailable);
+///
+/// #[circuit_breaker(with = API)]
+/// async fn user(id: u32) -> Result<u32, ApiError> {
+///     if id == 0 { Err(ApiError::NotFound) } else { Err(ApiError::Unavailable) }
+/// }
+///
+/// #[circuit_breaker(with = API)]
+/// async fn posts(id: u32) -> Result<u32, ApiError> { Ok(id) }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(user(0).await, Err(ApiError::NotFound)); // not a failure
+/// assert_eq!(posts(1).await, Ok(1));
+/// assert_eq!(user(1).await, Err(ApiError::Unavailable));
+/// assert_eq!(user(1).await, Err(ApiError::Unavailable));
+/// assert_eq!(posts(1).await, Ok(1));
+/// // 2 failures of the last 4 counted calls: open for both fns.
+/// assert_eq!(API.state(), BreakerState::Open);
+/// assert_eq!(posts(1).await, Err(ApiError::Open));
+/// # });
+/// ```
+///
+/// # Stacking
+///
+/// With `#[retry]`, `#[timeout]`, `#[limit]`, `#[rate_limit]` and `#[hedge]`
+/// it composes in written order, the outer one first; the recommended order
+/// is in the [crate docs](https://docs.rs/orchestrate/latest/orchestrate/#stacking-resilience-attributes).
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::attribute("circuit_breaker", args.into(), item.into()).into()
+}
+
+/// Hedges an `async fn` that returns `Result`, in any runtime: if no attempt
+/// has succeeded `after` the latest one started, another starts (at most
+/// `max_extra` more), and the first `Ok` wins, the others dropped at that
+/// instant. If every attempt fails, the fn returns the last error.
+///
+/// The body runs once per attempt, at the same time, borrowing the
+/// arguments (and `self`): a body that consumes an argument by value does
+/// not compile (clone it inside, or take a reference), and a method takes
+/// `&self`, not `&mut self`. The signature stays exactly as written. Hedge
+/// only what is safe to run twice (reads, idempotent writes).
+///
+/// | option | meaning | default |
+/// | --- | --- | --- |
+/// | `after_ms = N` / `after_secs = N` | the delay before another attempt | required (or `with`) |
+/// | `max_extra = 1` | the most attempts besides the first | 1 |
+/// | `with = HEDGE` | a [`Hedge`](https://docs.rs/orchestrate/latest/orchestrate/struct.Hedge.html) of yours, such as an adaptive one shared across calls, instead of the keys above | |
+/// | `crate = "orch"` | the path of a renamed `orchestrate` dependency | `::orchestrate` |
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use std::time::Duration;
+/// use orchestrate::{hedge, sleep};
+///
+/// static CALLS: AtomicU32 = AtomicU32::new(0);
+///
+/// #[hedge(after_ms = 10)]
+/// async fn profile(id: &str) -> Result<String, std::io::Error> {
+///     // The first attempt hangs; the hedged one answers.
+///     if CALLS.fetch_add(1, Ordering::Relaxed) == 0 {
+///         sleep(Duration::from_secs(60)).await;
+///     }
+///     Ok(format!("profile of {id}"))
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(profile("ada").await.unwrap(), "profile of ada");
+/// assert_eq!(CALLS.load(Ordering::Relaxed), 2);
+/// # });
+/// ```
+///
+/// With an adaptive delay, kept across calls:
+///
+/// ```
+/// use std::time::Duration;
+/// use orchestrate::{hedge, Hedge};
+///
+/// static HEDGE: Hedge = Hedge::after(Duration::from_millis(50))
+///     .adaptive(0.95)
+///     .min_delay(Duration::from_millis(5));
+///
+/// #[hedge(with = HEDGE)]
+/// async fn search(query: &str) -> Result<usize, std::io::Error> {
+///     Ok(query.len())
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(search("tail").await.unwrap(), 4);
+/// # });
+/// ```
+///
+/// # Stacking
+///
+/// It composes with the other attributes in written order, the outer one
+/// first: `#[timeout]` above `#[hedge]` limits the whole hedged call, below
+/// it each attempt; `#[circuit_breaker]` below it counts every attempt. See
+/// the [crate docs](https://docs.rs/orchestrate/latest/orchestrate/#stacking-resilience-attributes).
+#[proc_macro_attribute]
+pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::attribute("hedge", args.into(), item.into()).into()
 }
 
 /// The engine of `orchestrate::parallel!`; call that instead.

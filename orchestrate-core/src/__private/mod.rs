@@ -6,6 +6,7 @@ mod branch;
 mod checks;
 mod limit;
 mod limited;
+mod resilience;
 mod retry;
 mod timeout;
 
@@ -13,10 +14,14 @@ pub use crate::branch::Branch;
 pub use checks::*;
 pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult};
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
+pub use resilience::{
+    AsResult, BreakerCall, BreakerResult, Conversions, FromCircuitOpen, HedgeResult, as_result,
+    breaker_call, breaker_parts, hedge_call, hedge_parts, hedge_with,
+};
 pub use retry::{RetryLoop, RetryOutput, retry_any, retry_quiet, retry_quiet_attempt};
 pub use timeout::{FromElapsed, TimeoutResult};
 
-pub use crate::{AllFailed, Backoff, sleep, timeout};
+pub use crate::{AllFailed, Backoff, CircuitBreaker, sleep, timeout};
 pub use crate::{Limiter, RateLimiter};
 pub use core::convert::identity;
 pub use core::future::{Future, IntoFuture};

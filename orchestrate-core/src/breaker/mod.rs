@@ -6,6 +6,7 @@ mod run;
 mod state;
 
 use std::future::IntoFuture;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -67,12 +68,24 @@ use state::{Config, Machine, Outcome, Policy, Ticket};
 ///
 /// The type parameter is what [`failure_when`](Self::failure_when) set: a
 /// plain `CircuitBreaker` counts every error.
+///
+/// Inside a [`Timeline`](crate::timeline::Timeline) step, a refused call
+/// ends the step (or the retry attempt) as
+/// [`Outcome::Refused`](crate::timeline::Outcome::Refused).
 #[derive(Debug)]
 pub struct CircuitBreaker<C = EveryError> {
     config: Config,
     failure_when: C,
     machine: Mutex<Machine>,
+    // What the machine last published, read without its lock: the epoch
+    // while closed (`NOT_CLOSED` otherwise), so that a closed breaker admits
+    // a call with one load; and whether a success would change nothing, so
+    // that recording it takes no lock either.
+    closed_epoch: AtomicU64,
+    clean: AtomicBool,
 }
+
+const NOT_CLOSED: u64 = u64::MAX;
 
 /// The default of [`CircuitBreaker::failure_when`]: every `Err` is a failure.
 ///
@@ -127,6 +140,8 @@ impl CircuitBreaker {
             },
             failure_when: EveryError,
             machine: Mutex::new(Machine::new()),
+            closed_epoch: AtomicU64::new(0),
+            clean: AtomicBool::new(matches!(policy, Policy::Consecutive(_))),
         }
     }
 
@@ -288,7 +303,7 @@ impl<C> CircuitBreaker<C> {
     /// assert_eq!(CircuitBreaker::consecutive_failures(1).state(), BreakerState::Closed);
     /// ```
     pub fn state(&self) -> BreakerState {
-        self.lock().state(crate::time::now(), &self.config)
+        self.with_machine(|machine| machine.state(crate::time::now(), &self.config))
     }
 
     /// Runs `future` through the breaker: when closed or as a half-open
@@ -320,15 +335,45 @@ impl<C> CircuitBreaker<C> {
         self.machine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Runs `f` on the locked machine, then publishes what the lock-free
+    /// paths read (under the lock, so in the order of the changes). All
+    /// `SeqCst`: a lock-free read sees the latest publication, so a change
+    /// takes effect for every caller at its publication.
+    fn with_machine<R>(&self, f: impl FnOnce(&mut Machine) -> R) -> R {
+        let mut machine = self.lock();
+        let out = f(&mut machine);
+        self.clean
+            .store(machine.clean(&self.config), Ordering::SeqCst);
+        let epoch = machine.closed_epoch().unwrap_or(NOT_CLOSED);
+        self.closed_epoch.store(epoch, Ordering::SeqCst);
+        out
+    }
+
     fn admit(&self) -> Result<Ticket, CircuitOpen> {
-        self.lock()
-            .admit(crate::time::now(), &self.config)
+        // Closed: admitted in this epoch, as if just before any change that
+        // races with it (whose new epoch then makes its outcome stale).
+        let epoch = self.closed_epoch.load(Ordering::SeqCst);
+        if epoch != NOT_CLOSED {
+            return Ok(Ticket { epoch });
+        }
+        self.with_machine(|machine| machine.admit(crate::time::now, &self.config))
             .map_err(CircuitOpen::from_parts)
     }
 
     fn record(&self, ticket: Ticket, outcome: Outcome) {
-        self.lock()
-            .record(ticket, outcome, crate::time::now(), &self.config);
+        // Closed in the call's epoch, and the outcome changes nothing: a
+        // neutral one, or a success with no failure in a row to reset.
+        let unchanged = match outcome {
+            Outcome::Neutral => true,
+            Outcome::Success => self.clean.load(Ordering::SeqCst),
+            Outcome::Failure => false,
+        };
+        if unchanged && self.closed_epoch.load(Ordering::SeqCst) == ticket.epoch {
+            return;
+        }
+        self.with_machine(|machine| {
+            machine.record(ticket, outcome, crate::time::now, &self.config);
+        });
     }
 }
 
@@ -373,6 +418,8 @@ impl CircuitBreaker<EveryError> {
             config,
             failure_when: is_failure,
             machine: Mutex::new(Machine::new()),
+            closed_epoch: AtomicU64::new(0),
+            clean: AtomicBool::new(matches!(config.policy, Policy::Consecutive(_))),
         }
     }
 }

@@ -62,7 +62,7 @@ pin_project! {
 }
 
 impl<'b, F, C> BreakerRun<'b, F, C> {
-    pub(super) fn new(breaker: &'b CircuitBreaker<C>, future: F) -> Self {
+    pub(crate) fn new(breaker: &'b CircuitBreaker<C>, future: F) -> Self {
         BreakerRun {
             future,
             stage: Stage::Idle(breaker),
@@ -93,6 +93,23 @@ where
     type Output = Result<T, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_refusing(cx, E::from)
+    }
+}
+
+impl<F, C> BreakerRun<'_, F, C> {
+    /// `poll`, building the error of a refused call with `refuse`: the
+    /// `#[circuit_breaker]` expansion passes a conversion whose bound it
+    /// checked (and reported) on the fn's return type.
+    pub(crate) fn poll_refusing<T, E>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        refuse: impl FnOnce(CircuitOpen) -> E,
+    ) -> Poll<Result<T, E>>
+    where
+        F: Future<Output = Result<T, E>>,
+        C: IsFailure<E>,
+    {
         let this = self.project();
         if let Stage::Idle(breaker) = *this.stage {
             match breaker.admit() {
@@ -104,7 +121,8 @@ where
                 }
                 Err(open) => {
                     *this.stage = Stage::Done;
-                    return Poll::Ready(Err(E::from(open)));
+                    crate::timeline::note_refused();
+                    return Poll::Ready(Err(refuse(open)));
                 }
             }
         }

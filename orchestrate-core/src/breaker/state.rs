@@ -32,7 +32,7 @@ enum Phase {
 /// epoch is stale and ignored) and whether it is a half-open trial.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticket {
-    epoch: u64,
+    pub(crate) epoch: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,14 @@ impl Machine {
         }
     }
 
-    /// Turns an open breaker whose time is up half-open.
-    fn refresh(&mut self, now: Instant, config: &Config) {
-        if let Phase::Open { until } = self.phase
-            && now >= until
-        {
+    /// Turns an open breaker whose time is up half-open. The clock is read
+    /// only when open: a closed breaker's calls read no clock.
+    fn refresh(&mut self, now: impl FnOnce() -> Instant, config: &Config) -> Option<Instant> {
+        let Phase::Open { until } = self.phase else {
+            return None;
+        };
+        let now = now();
+        if now >= until {
             self.go(
                 Phase::HalfOpen {
                     admitted: 0,
@@ -90,23 +93,41 @@ impl Machine {
                 config,
             );
         }
+        Some(now)
+    }
+
+    /// The epoch, if closed: a call admitted in it needs no lock.
+    pub(crate) fn closed_epoch(&self) -> Option<u64> {
+        matches!(self.phase, Phase::Closed).then_some(self.epoch)
+    }
+
+    /// Whether a success recorded now would change nothing: closed, and no
+    /// failure in a row to reset (a failure-rate breaker counts every call).
+    pub(crate) fn clean(&self, config: &Config) -> bool {
+        matches!(self.phase, Phase::Closed)
+            && matches!(config.policy, Policy::Consecutive(_))
+            && self.consecutive == 0
     }
 
     pub(crate) fn state(&mut self, now: Instant, config: &Config) -> BreakerState {
-        self.refresh(now, config);
+        self.refresh(|| now, config);
         state_of(self.phase)
     }
 
     /// Lets a call through, or says until when it is refused.
     pub(crate) fn admit(
         &mut self,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
         config: &Config,
     ) -> Result<Ticket, Option<(Instant, Duration)>> {
-        self.refresh(now, config);
+        let read = self.refresh(now, config);
         match &mut self.phase {
             Phase::Closed => {}
-            Phase::Open { until } => return Err(Some((*until, *until - now))),
+            Phase::Open { until } => {
+                // Open: `refresh` read the clock.
+                let now = read.unwrap_or(*until);
+                return Err(Some((*until, until.saturating_duration_since(now))));
+            }
             Phase::HalfOpen { admitted, .. } => {
                 if *admitted >= config.half_open_calls {
                     return Err(None);
@@ -121,16 +142,20 @@ impl Machine {
         &mut self,
         ticket: Ticket,
         outcome: Outcome,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
         config: &Config,
     ) {
         if ticket.epoch != self.epoch {
             return;
         }
-        let open = Phase::Open {
-            until: now
-                .checked_add(config.open_for)
-                .unwrap_or(now + Duration::from_secs(86_400 * 365 * 100)),
+        // The clock is read only to open.
+        let open = || {
+            let now = now();
+            Phase::Open {
+                until: now
+                    .checked_add(config.open_for)
+                    .unwrap_or(now + Duration::from_secs(86_400 * 365 * 100)),
+            }
         };
         match &mut self.phase {
             // Stale by construction: the epoch changed on opening.
@@ -139,7 +164,7 @@ impl Machine {
                 admitted,
                 succeeded,
             } => match outcome {
-                Outcome::Failure => self.go(open, config),
+                Outcome::Failure => self.go(open(), config),
                 Outcome::Success => {
                     *succeeded += 1;
                     if *succeeded >= config.half_open_calls {
@@ -175,7 +200,7 @@ impl Machine {
                     }
                 };
                 if trip {
-                    self.go(open, config);
+                    self.go(open(), config);
                 }
             }
         }

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use super::Hedge;
+use crate::timeline::AttemptMark;
 use crate::{Sleep, sleep_until};
 
 struct Attempt<F> {
     future: Pin<Box<F>>,
     index: u32,
+    // Its bar on the timeline, if one records; dropped unfinished (a loser),
+    // it ends as cancelled.
+    mark: AttemptMark,
 }
 
 /// The first attempt's start, for an adaptive [`Hedge`] to learn its latency:
@@ -59,6 +63,11 @@ pin_project! {
         // Set at the first poll.
         delay: Duration,
         launched: u32,
+        // The first attempt, in place: a call that never hedges allocates
+        // nothing. The others are boxed in `running`.
+        #[pin]
+        lead: Option<Fut::IntoFuture>,
+        lead_mark: Option<AttemptMark>,
         running: Vec<Attempt<Fut::IntoFuture>>,
         latest_start: Option<Instant>,
         latest_failed: bool,
@@ -72,7 +81,7 @@ pin_project! {
 }
 
 impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
-    pub(super) fn new(make: F, after: Duration, max_extra: u32, policy: Option<&'h Hedge>) -> Self {
+    pub(crate) fn new(make: F, after: Duration, max_extra: u32, policy: Option<&'h Hedge>) -> Self {
         Hedged {
             make,
             policy,
@@ -80,6 +89,8 @@ impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
             max_extra,
             delay: after,
             launched: 0,
+            lead: None,
+            lead_mark: None,
             running: Vec::new(),
             latest_start: None,
             latest_failed: false,
@@ -124,7 +135,10 @@ impl<F, Fut: IntoFuture> fmt::Debug for Hedged<'_, F, Fut> {
             .field("after", &self.after)
             .field("max_extra", &self.max_extra)
             .field("launched", &self.launched)
-            .field("running", &self.running.len())
+            .field(
+                "running",
+                &(self.running.len() + usize::from(self.lead.is_some())),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -146,38 +160,62 @@ where
         }
         loop {
             let more = *this.launched <= *this.max_extra;
-            let due = match *this.latest_start {
-                None => true,
-                Some(_) if !more => false,
-                Some(_) if *this.latest_failed => true,
-                Some(start) => {
-                    if this.timer.is_none() {
-                        this.timer.set(Some(sleep_until(start + *this.delay)));
-                    }
-                    match this.timer.as_mut().as_pin_mut() {
-                        Some(timer) => timer.poll(cx).is_ready(),
-                        None => unreachable!("set above"),
-                    }
+            let due = if *this.launched == 0 {
+                true
+            } else if !more {
+                false
+            } else if *this.latest_failed {
+                true
+            } else {
+                // The first attempt's start is read only now that it is
+                // pending (the same instant on a virtual clock): a call it
+                // answers at once reads no clock.
+                let start = *this.latest_start.get_or_insert_with(crate::time::now);
+                if this.timer.is_none() {
+                    this.timer.set(Some(sleep_until(start + *this.delay)));
+                }
+                match this.timer.as_mut().as_pin_mut() {
+                    Some(timer) => timer.poll(cx).is_ready(),
+                    None => unreachable!("set above"),
                 }
             };
             if due {
-                let now = crate::time::now();
                 let index = *this.launched;
                 *this.launched += 1;
-                *this.latest_start = Some(now);
+                *this.latest_start = (index > 0).then(crate::time::now);
                 *this.latest_failed = false;
                 this.timer.set(None);
                 if index == 0 {
                     *this.first = this.policy.map(|hedge| FirstAttempt {
                         hedge,
-                        start: now,
+                        start: crate::time::now(),
                         answered: false,
                     });
+                    this.lead.set(Some((this.make)().into_future()));
+                    *this.lead_mark = Some(AttemptMark::begin());
+                } else {
+                    this.running.push(Attempt {
+                        future: Box::pin((this.make)().into_future()),
+                        index,
+                        mark: AttemptMark::begin(),
+                    });
                 }
-                this.running.push(Attempt {
-                    future: Box::pin((this.make)().into_future()),
-                    index,
-                });
+            }
+            match poll_lead(this.lead.as_mut(), this.lead_mark, this.first, cx) {
+                None => {}
+                Some(Ok(value)) => {
+                    // The winner's instant: drop the others now.
+                    this.running.clear();
+                    this.timer.set(None);
+                    *this.done = true;
+                    return Poll::Ready(Ok(value));
+                }
+                Some(Err(error)) => {
+                    if *this.launched == 1 {
+                        *this.latest_failed = true;
+                    }
+                    *this.last_error = Some(Err(error));
+                }
             }
             let mut i = 0;
             while i < this.running.len() {
@@ -185,24 +223,21 @@ where
                 match attempt.future.as_mut().poll(cx) {
                     Poll::Pending => i += 1,
                     Poll::Ready(Ok(value)) => {
-                        match this.first.take() {
-                            Some(first) if attempt.index == 0 => first.answered(),
-                            // Dropped unanswered: a lower bound.
-                            _ => {}
-                        }
+                        attempt.mark.end(Some(true));
+                        // The first attempt, if it still runs, is dropped
+                        // unanswered: its latency is a lower bound.
+                        *this.first = None;
                         // The winner's instant: drop the others now.
+                        this.lead.set(None);
+                        *this.lead_mark = None;
                         this.running.clear();
                         this.timer.set(None);
                         *this.done = true;
                         return Poll::Ready(Ok(value));
                     }
                     Poll::Ready(Err(error)) => {
-                        let ended = this.running.remove(i);
-                        if ended.index == 0
-                            && let Some(first) = this.first.take()
-                        {
-                            first.answered();
-                        }
+                        let mut ended = this.running.remove(i);
+                        ended.mark.end(Some(false));
                         if ended.index + 1 == *this.launched {
                             *this.latest_failed = true;
                         }
@@ -211,7 +246,7 @@ where
                 }
             }
             let more = *this.launched <= *this.max_extra;
-            if this.running.is_empty() && !more {
+            if this.lead.is_none() && this.running.is_empty() && !more {
                 *this.done = true;
                 return Poll::Ready(this.last_error.take().expect("every attempt failed"));
             }
@@ -221,4 +256,29 @@ where
             }
         }
     }
+}
+
+/// Polls the first attempt if it still runs: its output once it has one
+/// (then it is dropped, its bar ended and its latency observed).
+fn poll_lead<Fut, T, E>(
+    mut lead: Pin<&mut Option<Fut>>,
+    mark: &mut Option<AttemptMark>,
+    first: &mut Option<FirstAttempt<'_>>,
+    cx: &mut Context<'_>,
+) -> Option<Result<T, E>>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let output = match lead.as_mut().as_pin_mut()?.poll(cx) {
+        Poll::Pending => return None,
+        Poll::Ready(output) => output,
+    };
+    lead.set(None);
+    if let Some(mut mark) = mark.take() {
+        mark.end(Some(output.is_ok()));
+    }
+    if let Some(first) = first.take() {
+        first.answered();
+    }
+    Some(output)
 }

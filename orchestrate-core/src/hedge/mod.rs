@@ -31,6 +31,9 @@ const MIN_SAMPLES: usize = 20;
 /// here it is lazy: the first attempt starts at the first poll.
 ///
 /// For a delay that follows the observed latencies, share a [`Hedge`].
+/// Inside a [`Timeline`](crate::timeline::Timeline) step, each attempt is
+/// recorded as one of the step's [`attempts`](crate::timeline::Entry::attempts),
+/// the losers cancelled at the winner's instant.
 ///
 /// ```
 /// use std::time::Duration;
@@ -83,8 +86,8 @@ where
 /// ```
 #[derive(Debug)]
 pub struct Hedge {
-    after: Duration,
-    max_extra: u32,
+    pub(crate) after: Duration,
+    pub(crate) max_extra: u32,
     percentile: Option<f64>,
     min_delay: Duration,
     // The latest first-attempt latencies, oldest first, `true` for a lower

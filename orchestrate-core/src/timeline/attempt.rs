@@ -1,6 +1,7 @@
-//! A retry's attempts on the timeline: a retry loop wraps each attempt in
-//! [`Attempted`], or holds an [`AttemptMark`] from the attempt's start to its
-//! end; either adds the attempt to the entry being polled, if any.
+//! The attempts of a retry or a hedge on the timeline: a retry loop wraps
+//! each attempt in [`Attempted`], or holds an [`AttemptMark`] from the
+//! attempt's start to its end (a hedge holds one per attempt in flight);
+//! either adds the attempt to the entry being polled, if any.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,8 +34,10 @@ struct Open {
     /// The entry's index, and the attempt's among the entry's.
     record: usize,
     attempt: usize,
-    /// The entry's count of fired timeouts when the attempt began.
+    /// The entry's counts of fired timeouts and refused calls when the
+    /// attempt began.
     timeouts: usize,
+    refusals: usize,
 }
 
 impl AttemptMark {
@@ -42,7 +45,7 @@ impl AttemptMark {
     pub(crate) fn begin() -> AttemptMark {
         let open = current().map(|(timeline, record)| {
             let start = timeline.now();
-            let (attempt, timeouts) = {
+            let (attempt, timeouts, refusals) = {
                 let mut records = timeline.records();
                 let entry = &mut records[record];
                 entry.entry.attempts.push(Attempt {
@@ -50,13 +53,18 @@ impl AttemptMark {
                     end: None,
                     outcome: Outcome::Running,
                 });
-                (entry.entry.attempts.len() - 1, entry.timeouts)
+                (
+                    entry.entry.attempts.len() - 1,
+                    entry.timeouts,
+                    entry.refusals,
+                )
             };
             Open {
                 timeline,
                 record,
                 attempt,
                 timeouts,
+                refusals,
             }
         });
         AttemptMark { open }
@@ -71,11 +79,13 @@ impl AttemptMark {
         let mut records = open.timeline.records();
         let entry = &mut records[open.record];
         let timed_out = entry.timeouts > open.timeouts;
+        let refused = entry.refusals > open.refusals;
         let attempt = &mut entry.entry.attempts[open.attempt];
         attempt.end = Some(end);
         attempt.outcome = match succeeded {
             None => Outcome::Cancelled,
             Some(true) => Outcome::Ok,
+            Some(false) if refused => Outcome::Refused,
             Some(false) if timed_out => Outcome::TimedOut,
             Some(false) => Outcome::Error,
         };

@@ -1,14 +1,16 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use super::entry::{Entry, Outcome};
+use super::entry::{Attempt, Entry, Outcome};
 
 /// A text Gantt chart of timeline entries: one row per step or branch on a
 /// shared time axis, with a legend and the total. A fan-out group with more
 /// branches than [`group_limit`](Chart::group_limit) is summarized in one row
 /// that shows how many of its branches were in flight over time. A step
 /// whose work was [retried](crate::retry()) shows each attempt in its own
-/// outcome, the waits between them drawn as `·`, and how many attempts it took.
+/// outcome, the waits between them drawn as `·`, and how many attempts it took;
+/// one [hedged](crate::hedge()) shows each attempt on a row of its own below
+/// it, the losers cancelled.
 ///
 /// Render it with `Display` (`println!("{chart}")`).
 ///
@@ -70,7 +72,8 @@ impl Chart {
     }
 
     /// Draw with ASCII characters only (`#` ok, `x` error, `~` timed out,
-    /// `-` cancelled, `.` waiting to retry, digits for branches in flight).
+    /// `-` cancelled, `!` refused, `.` waiting to retry, digits for branches
+    /// in flight).
     ///
     /// ```
     /// # use orchestrate::timeline::Chart;
@@ -125,15 +128,31 @@ impl Chart {
                         });
                     }
                 }
-                _ => rows.push(Row::Single(entry)),
+                _ => {
+                    rows.push(Row::Single(entry));
+                    // Hedged attempts run at once: a bar each, below.
+                    if overlapping(entry) {
+                        rows.extend((0..entry.attempts.len()).map(|i| Row::Attempt(entry, i)));
+                    }
+                }
             }
         }
         rows
     }
 }
 
+/// Whether some attempt of `entry` began before the one before it ended.
+fn overlapping(entry: &Entry) -> bool {
+    entry
+        .attempts
+        .windows(2)
+        .any(|pair| pair[0].end.is_none_or(|end| pair[1].start < end))
+}
+
 pub(super) enum Row<'a> {
     Single(&'a Entry),
+    /// One of the overlapping attempts of an entry, by index.
+    Attempt(&'a Entry, usize),
     Group {
         name: &'a str,
         members: Vec<&'a Entry>,
@@ -144,6 +163,7 @@ impl Row<'_> {
     pub(super) fn label(&self) -> String {
         match self {
             Row::Single(entry) => entry.label.clone(),
+            Row::Attempt(_, index) => format!("  attempt {}", index + 1),
             Row::Group { name, members } => format!("{name} ×{}", members.len()),
         }
     }
@@ -154,6 +174,7 @@ struct Glyphs {
     error: char,
     timed_out: char,
     cancelled: char,
+    refused: char,
     running: char,
     wait: char,
     levels: [char; 8],
@@ -167,6 +188,7 @@ const UNICODE: Glyphs = Glyphs {
     error: '▒',
     timed_out: '░',
     cancelled: '┄',
+    refused: '╳',
     running: '▹',
     wait: '·',
     levels: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
@@ -180,6 +202,7 @@ const ASCII: Glyphs = Glyphs {
     error: 'x',
     timed_out: '~',
     cancelled: '-',
+    refused: '!',
     running: '>',
     wait: '.',
     levels: ['1', '2', '3', '4', '5', '6', '7', '8'],
@@ -195,6 +218,7 @@ impl Glyphs {
             Outcome::Error => self.error,
             Outcome::TimedOut => self.timed_out,
             Outcome::Cancelled => self.cancelled,
+            Outcome::Refused => self.refused,
             Outcome::Running => self.running,
         }
     }
@@ -261,7 +285,7 @@ impl fmt::Display for Chart {
             match row {
                 Row::Single(entry) => {
                     let bar = entry_bar(entry, glyphs, width, total, &column);
-                    let retried = entry.attempts.len() > 1;
+                    let retried = entry.attempts.len() > 1 && !overlapping(entry);
                     waits_shown |= retried;
                     let took = entry
                         .duration()
@@ -272,6 +296,15 @@ impl fmt::Display for Chart {
                     }
                     writeln!(f)?;
                 }
+                Row::Attempt(entry, index) => {
+                    let attempt = &entry.attempts[*index];
+                    let bar = attempt_bar(attempt, glyphs, width, total, &column);
+                    let took = attempt.end.map_or_else(
+                        || "…".to_string(),
+                        |end| format_duration(end.saturating_sub(attempt.start)),
+                    );
+                    writeln!(f, "{bar} {took:>7}  {}", attempt.outcome)?;
+                }
                 Row::Group { members, .. } => {
                     in_flight_shown = true;
                     let bar = in_flight_bar(members, total, width, glyphs);
@@ -279,10 +312,25 @@ impl fmt::Display for Chart {
                 }
             }
         }
+        let legend = self.legend(glyphs, waits_shown, in_flight_shown);
+        writeln!(f, "{legend}")?;
+        writeln!(f, "total {}", format_duration(total))
+    }
+}
+
+impl Chart {
+    /// The line under the rows: the glyphs shown, and what they mean.
+    fn legend(&self, glyphs: &Glyphs, waits_shown: bool, in_flight_shown: bool) -> String {
         let mut legend = format!(
             "{} ok  {} error  {} timed out  {} cancelled",
             glyphs.ok, glyphs.error, glyphs.timed_out, glyphs.cancelled
         );
+        let refused = |outcome| outcome == Outcome::Refused;
+        if self.entries.iter().any(|entry| {
+            refused(entry.outcome) || entry.attempts.iter().any(|a| refused(a.outcome))
+        }) {
+            let _ = write!(legend, "  {} refused", glyphs.refused);
+        }
         if waits_shown {
             let _ = write!(legend, "  {} waiting to retry", glyphs.wait);
         }
@@ -293,8 +341,7 @@ impl fmt::Display for Chart {
                 glyphs.levels[0], glyphs.levels[7]
             );
         }
-        writeln!(f, "{legend}")?;
-        writeln!(f, "total {}", format_duration(total))
+        legend
     }
 }
 
@@ -313,12 +360,32 @@ fn entry_bar(
     };
     let mut bar = vec![' '; width];
     bar[span(entry.start, entry.end)].fill(glyphs.of(entry.outcome));
-    if let [first, .., last] = entry.attempts.as_slice() {
+    // Overlapping (hedged) attempts have rows of their own.
+    if let [first, .., last] = entry.attempts.as_slice()
+        && !overlapping(entry)
+    {
         bar[span(first.start, last.end)].fill(glyphs.wait);
         for attempt in &entry.attempts {
             bar[span(attempt.start, attempt.end)].fill(glyphs.of(attempt.outcome));
         }
     }
+    bar.into_iter().collect()
+}
+
+/// One hedged attempt's bar, on its own row.
+fn attempt_bar(
+    attempt: &Attempt,
+    glyphs: &Glyphs,
+    width: usize,
+    total: Duration,
+    column: &dyn Fn(Duration) -> usize,
+) -> String {
+    let begin = column(attempt.start).min(width - 1);
+    let end = column(attempt.end.unwrap_or(total))
+        .max(begin + 1)
+        .min(width);
+    let mut bar = vec![' '; width];
+    bar[begin..end].fill(glyphs.of(attempt.outcome));
     bar.into_iter().collect()
 }
 
@@ -464,114 +531,4 @@ pub(super) fn truncate(label: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn entry(label: &str, group: Option<&str>, start: u64, end: u64, outcome: Outcome) -> Entry {
-        Entry {
-            label: label.into(),
-            group: group.map(Into::into),
-            start: ms(start),
-            end: Some(ms(end)),
-            outcome,
-            attempts: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn draws_the_user_profile_shape_exactly() {
-        let chart = Chart::new(vec![
-            entry("user", None, 0, 800, Outcome::Ok),
-            entry("posts", None, 800, 2000, Outcome::Ok),
-            entry("comments[1]", Some("comments"), 2000, 2600, Outcome::Ok),
-            entry("likes[1]", Some("likes"), 2000, 2400, Outcome::Error),
-        ])
-        .width(26)
-        .ascii(true);
-        let expected = [
-            "             0 ms  600 ms 1.30 s  2.60 s",
-            "             +-----+------+-----+------+",
-            "user         ########                    800 ms  ok",
-            "posts                ############        1.20 s  ok",
-            "comments[1]                      ######  600 ms  ok",
-            "likes[1]                         xxxx    400 ms  error",
-            "# ok  x error  ~ timed out  - cancelled",
-            "total 2.60 s",
-            "",
-        ]
-        .join("\n");
-        assert_eq!(chart.to_string(), expected);
-    }
-
-    #[test]
-    fn summarizes_large_groups_with_branches_in_flight() {
-        // 20 branches, 5 at a time, 100 ms each: four waves.
-        let entries: Vec<Entry> = (0..20)
-            .map(|i| {
-                entry(
-                    &format!("likes[{i}]"),
-                    Some("likes"),
-                    (i / 5) * 100,
-                    (i / 5) * 100 + 100,
-                    Outcome::Ok,
-                )
-            })
-            .collect();
-        let text = Chart::new(entries)
-            .width(8)
-            .group_limit(8)
-            .ascii(true)
-            .to_string();
-        let row = text
-            .lines()
-            .find(|line| line.starts_with("likes x20"))
-            .expect("a summary row");
-        assert!(row.contains("88888888"), "{row}");
-        assert!(
-            row.ends_with("20 branches: 20 ok; p50 100 ms, max 100 ms; at most 5 at once"),
-            "{row}"
-        );
-        assert!(text.contains("1…8 branches in flight"));
-        assert!(!text.contains("likes[3]"));
-    }
-
-    #[test]
-    fn small_groups_keep_one_row_per_branch() {
-        let entries = vec![
-            entry("a[0]", Some("a"), 0, 10, Outcome::Ok),
-            entry("a[1]", Some("a"), 0, 20, Outcome::Cancelled),
-        ];
-        let text = Chart::new(entries).ascii(true).to_string();
-        assert!(text.contains("a[0]") && text.contains("a[1]"));
-        assert!(text.contains("cancelled"));
-    }
-
-    #[test]
-    fn long_labels_are_truncated_and_unicode_is_the_default() {
-        let long = "x".repeat(50);
-        let text = Chart::new(vec![entry(&long, None, 0, 5, Outcome::TimedOut)]).to_string();
-        assert!(text.contains(&format!("{}…", "x".repeat(31))));
-        assert!(text.contains('░'));
-    }
-
-    #[test]
-    fn peak_counts_overlap_not_back_to_back() {
-        let a = entry("a", None, 0, 10, Outcome::Ok);
-        let b = entry("b", None, 10, 20, Outcome::Ok);
-        let c = entry("c", None, 5, 15, Outcome::Ok);
-        assert_eq!(peak_in_flight(&[&a, &b]), 1);
-        assert_eq!(peak_in_flight(&[&a, &b, &c]), 2);
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(format_duration(ms(812)), "812 ms");
-        assert_eq!(format_duration(ms(2610)), "2.61 s");
-        assert_eq!(format_duration(Duration::from_micros(450)), "450 µs");
-        assert_eq!(format_duration(Duration::ZERO), "0 ms");
-    }
-}
+mod tests;

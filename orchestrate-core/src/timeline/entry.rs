@@ -30,10 +30,11 @@ pub struct Entry {
     pub end: Option<Duration>,
     /// How it ended.
     pub outcome: Outcome,
-    /// The attempts of each [`retry`](crate::retry()) run inside it (not
-    /// inside a step nested in it), in the order they began; empty if none
-    /// ran. A step retried three times has three, the waits between them
-    /// being the gaps.
+    /// The attempts of each [`retry`](crate::retry()) or
+    /// [`hedge`](crate::hedge()) run inside it (not inside a step nested in
+    /// it), in the order they began; empty if none ran. A step retried three
+    /// times has three, the waits between them being the gaps; a hedged
+    /// step's attempts overlap, the losers cancelled at the winner's end.
     pub attempts: Vec<Attempt>,
 }
 
@@ -66,8 +67,10 @@ pub struct Attempt {
     pub start: Duration,
     /// When it ended; `None` while it runs.
     pub end: Option<Duration>,
-    /// How it ended: ok, error, timed out (a timeout inside it fired), or
-    /// cancelled (dropped, e.g. by an overall limit).
+    /// How it ended: ok, error, timed out (a timeout inside it fired),
+    /// refused (an open circuit breaker inside it refused the call), or
+    /// cancelled (dropped, e.g. by an overall limit, or a hedged attempt
+    /// that lost to another).
     pub outcome: Outcome,
 }
 
@@ -108,10 +111,14 @@ pub enum Outcome {
     TimedOut,
     /// Dropped before it finished (fail-fast, a race lost, a limit hit).
     Cancelled,
+    /// Finished with an error after a circuit breaker inside it refused a
+    /// call (it was open): the call itself never ran.
+    Refused,
 }
 
 impl Outcome {
-    /// Whether the step failed (error or timed out).
+    /// Whether the step failed (error, timed out, or refused by an open
+    /// circuit breaker).
     ///
     /// ```
     /// # use orchestrate::timeline::Outcome;
@@ -119,7 +126,7 @@ impl Outcome {
     /// assert!(!Outcome::Cancelled.is_failure());
     /// ```
     pub fn is_failure(self) -> bool {
-        matches!(self, Outcome::Error | Outcome::TimedOut)
+        matches!(self, Outcome::Error | Outcome::TimedOut | Outcome::Refused)
     }
 
     /// The word used in charts and reports.
@@ -135,6 +142,7 @@ impl Outcome {
             Outcome::Error => "error",
             Outcome::TimedOut => "timed out",
             Outcome::Cancelled => "cancelled",
+            Outcome::Refused => "refused",
         }
     }
 }

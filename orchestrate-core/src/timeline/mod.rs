@@ -31,7 +31,7 @@ pub use recorder::{Recorded, Timeline};
 
 pub(crate) use attempt::AttemptMark;
 pub(crate) use attempt::{Attempted, attempt};
-pub(crate) use recorder::note_timeout;
+pub(crate) use recorder::{note_refused, note_timeout};
 
 /// The timeline's clock: the core's, so a virtual clock in scope is seen.
 fn now() -> std::time::Instant {

@@ -88,6 +88,8 @@ pub(super) struct Record {
     pub(super) entry: Entry,
     /// How many orchestrate timeouts fired while this was being polled.
     pub(super) timeouts: usize,
+    /// How many calls a circuit breaker refused while this was being polled.
+    pub(super) refusals: usize,
 }
 
 impl Timeline {
@@ -232,6 +234,7 @@ impl Timeline {
                 attempts: Vec::new(),
             },
             timeouts: 0,
+            refusals: 0,
         });
         Started {
             index: records.len() - 1,
@@ -248,6 +251,7 @@ impl Timeline {
         record.entry.outcome = match succeeded {
             None => Outcome::Cancelled,
             Some(true) => Outcome::Ok,
+            Some(false) if record.refusals > 0 => Outcome::Refused,
             Some(false) if record.timeouts > 0 => Outcome::TimedOut,
             Some(false) => Outcome::Error,
         };
@@ -285,6 +289,16 @@ pub(crate) fn note_timeout() {
     let _ = CURRENT.try_with(|current| {
         if let Some((timeline, index)) = &*current.borrow() {
             timeline.records()[*index].timeouts += 1;
+        }
+    });
+}
+
+/// Called by a circuit breaker when it refuses a call: the recorded future
+/// being polled (if any) ends as *refused* rather than *error*.
+pub(crate) fn note_refused() {
+    let _ = CURRENT.try_with(|current| {
+        if let Some((timeline, index)) = &*current.borrow() {
+            timeline.records()[*index].refusals += 1;
         }
     });
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::timeline::chart::{Chart, MAX_LABEL, Row, format_duration, summary, truncate};
-use crate::timeline::entry::{Entry, Outcome};
+use crate::timeline::entry::{Attempt, Entry, Outcome};
 
 /// The colour of each outcome: the one place that lists them (the legend
 /// shows the outcomes a chart uses, named by [`Outcome::as_str`]).
@@ -16,6 +16,7 @@ fn colour(outcome: Outcome) -> &'static str {
         Outcome::Error => "#d93f3f",
         Outcome::TimedOut => "#f0a030",
         Outcome::Cancelled => "#9aa0a6",
+        Outcome::Refused => "#8e44ad",
     }
 }
 
@@ -102,6 +103,18 @@ pub(super) fn render(chart: &Chart) -> String {
                 waits_shown |= entry.attempts.len() > 1;
                 entry_bar(&mut svg, entry, total, bar_y, &x);
             }
+            Row::Attempt(entry, index) => {
+                let attempt = &entry.attempts[*index];
+                used.push(attempt.outcome);
+                attempt_bar(
+                    &mut svg,
+                    attempt,
+                    *index + 1,
+                    entry.end.unwrap_or(total),
+                    bar_y,
+                    &x,
+                );
+            }
             Row::Group { name, members } => {
                 in_flight_shown = true;
                 in_flight(&mut svg, name, members, total, bar_y, &x);
@@ -183,6 +196,14 @@ fn note(row: &Row<'_>) -> String {
             }
             note
         }
+        Row::Attempt(entry, index) => {
+            let attempt = &entry.attempts[*index];
+            let took = attempt.end.map_or_else(
+                || "…".to_string(),
+                |end| format_duration(end.saturating_sub(attempt.start)),
+            );
+            format!("{took}  {}", attempt.outcome)
+        }
         Row::Group { members, .. } => summary(members),
     }
 }
@@ -233,21 +254,33 @@ fn entry_bar(
                 num(width)
             );
         }
-        let attempt_end = attempt.end.unwrap_or(end);
-        let (left, width) = span(attempt.start, attempt_end, x);
-        let _ = writeln!(
-            svg,
-            "<rect class=\"attempt {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>attempt {number}: {}, {}</title></rect>",
-            class(attempt.outcome),
-            num(left),
-            num(y),
-            num(width),
-            colour(attempt.outcome),
-            format_duration(attempt_end.saturating_sub(attempt.start)),
-            attempt.outcome,
-        );
-        previous_end = Some(attempt_end);
+        previous_end = Some(attempt_bar(svg, attempt, number, end, y, x));
     }
+}
+
+/// One attempt's bar (ending at `end` if it is still running); its end.
+fn attempt_bar(
+    svg: &mut String,
+    attempt: &Attempt,
+    number: usize,
+    end: Duration,
+    y: f64,
+    x: &dyn Fn(Duration) -> f64,
+) -> Duration {
+    let attempt_end = attempt.end.unwrap_or(end);
+    let (left, width) = span(attempt.start, attempt_end, x);
+    let _ = writeln!(
+        svg,
+        "<rect class=\"attempt {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>attempt {number}: {}, {}</title></rect>",
+        class(attempt.outcome),
+        num(left),
+        num(y),
+        num(width),
+        colour(attempt.outcome),
+        format_duration(attempt_end.saturating_sub(attempt.start)),
+        attempt.outcome,
+    );
+    attempt_end
 }
 
 /// A summarized group: how many of its branches ran at each instant, as a

@@ -1,0 +1,17 @@
+use orchestrate::{circuit_breaker, CircuitOpen};
+
+#[derive(Debug)]
+struct ApiError;
+
+impl From<CircuitOpen> for ApiError {
+    fn from(_: CircuitOpen) -> Self {
+        ApiError
+    }
+}
+
+#[circuit_breaker(consecutive_failures = 5)]
+fn fetch() -> Result<u32, ApiError> {
+    Ok(1)
+}
+
+fn main() {}
