@@ -34,7 +34,6 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{BenchmarkId, Criterion};
@@ -43,6 +42,7 @@ use futures::{StreamExt as _, stream};
 use futures_buffered::BufferedStreamExt as _;
 use futures_concurrency::prelude::*;
 
+use orchestrate_benches::report;
 use orchestrate_benches::workloads::yield_once;
 
 /// `(n, k)`: `n` futures, at most `k` at once.
@@ -118,34 +118,10 @@ fn streams(c: &mut Criterion) {
     group.finish();
 }
 
-/// Where criterion saves its estimates (as `compare.rs`'s report finds them).
-fn criterion_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    target.join("criterion")
-}
-
-/// The median (ns per iteration) of a benchmark measured since `since`.
+/// The median (ns per iteration) of `function/case` of this group, measured
+/// since `since`.
 fn median(function: &str, case: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_home()
-        .join(GROUP)
-        .join(function)
-        .join(case)
-        .join("new")
-        .join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None; // from an earlier run
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let median = &json[json.find("\"median\"")?..];
-    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = value.find([',', '}'])?;
-    value[..end].trim().parse().ok()
+    report::median_at(GROUP, function, Some(case), since)
 }
 
 /// Prints the ratios *ours / peer* of this run and writes them to
@@ -181,7 +157,7 @@ fn report(since: SystemTime) {
     }
     if table.lines().count() > 2 {
         println!("\n{table}");
-        let _ = std::fs::write(criterion_home().join("stream_ratios.md"), &table);
+        let _ = std::fs::write(report::criterion_home().join("stream_ratios.md"), &table);
     }
 }
 
@@ -279,6 +255,6 @@ fn main() {
     if wants_paired() {
         let table = paired();
         println!("{table}");
-        let _ = std::fs::write(criterion_home().join("stream_paired.md"), &table);
+        let _ = std::fs::write(report::criterion_home().join("stream_paired.md"), &table);
     }
 }

@@ -114,7 +114,7 @@ fn lines(sizes: &[usize], limits: &[(usize, usize)]) -> Vec<Line> {
 
 /// Where criterion saves its estimates: as criterion decides it, in the
 /// target folder of the benches' own workspace unless told otherwise.
-fn criterion_home() -> PathBuf {
+pub fn criterion_home() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return home.into();
     }
@@ -127,9 +127,20 @@ fn criterion_home() -> PathBuf {
 
 /// The median (ns per iteration) of a benchmark measured since `since`.
 pub fn median(group: &str, function: &str, n: Option<usize>, since: SystemTime) -> Option<f64> {
+    median_at(group, function, n.map(|n| n.to_string()).as_deref(), since)
+}
+
+/// The median (ns per iteration) of `group/function[/case]` measured since
+/// `since`; `None` if it was not measured in this run.
+pub fn median_at(
+    group: &str,
+    function: &str,
+    case: Option<&str>,
+    since: SystemTime,
+) -> Option<f64> {
     let mut path = criterion_home().join(group).join(function);
-    if let Some(n) = n {
-        path = path.join(n.to_string());
+    if let Some(case) = case {
+        path = path.join(case);
     }
     let path = path.join("new").join("estimates.json");
     if std::fs::metadata(&path).ok()?.modified().ok()? < since {
