@@ -147,6 +147,37 @@ runtime_tests_each! {
         .await;
     }
 
+    async fn a_named_limiter_with_max_waiting_rejects_beyond_this_fns_bound() {
+        // The limiter itself never rejects; the attribute's bound is 1.
+        static API: Limiter = Limiter::new(1);
+
+        #[limit(with = API, max_waiting = 1)]
+        async fn call(i: u32) -> Result<u32, AppError> {
+            sleep(ms(10)).await;
+            Ok(i)
+        }
+
+        on_virtual_time(async {
+            let start = timer::now();
+            let ends = Instants::default();
+            let out = settled((0..3).map(|i| {
+                let ends = &ends;
+                async move {
+                    let out = call(i).await;
+                    ends.mark(start);
+                    out
+                }
+            }))
+            .await;
+            assert_eq!(out, [Ok(0), Ok(1), Err(AppError::Busy(Rejected::new(1)))]);
+            assert_eq!(ends.take(), millis(&[0, 10, 20]));
+            // Through the limiter directly, nothing is rejected.
+            let direct = settled((0..3).map(|i| API.try_run(async move { i }))).await;
+            assert_eq!(direct, [Ok(0), Ok(1), Ok(2)]);
+        })
+        .await;
+    }
+
     async fn methods_by_ref_self_with_an_arc_field_and_their_own_limit() {
         struct Client {
             api: Arc<Limiter>,

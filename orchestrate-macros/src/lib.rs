@@ -224,12 +224,12 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | --- | --- |
 /// | `concurrency = 4` | a limiter of the fn's own: at most 4 calls at once (a positive literal or a `usize` constant) |
 /// | `with = API` | a shared [`Limiter`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html) instead |
-/// | `max_waiting = 16` | with `concurrency`: when 16 calls already wait, a call returns `Err(E::from(Rejected))` at once ([`Limiter::try_run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html#method.try_run)); the fn must return `Result<T, E>` with `E: From<orchestrate::Rejected>` |
+/// | `max_waiting = 16` | with `concurrency` or `with`: when 16 calls already wait (for a named limiter: 16 calls of any fn), a call returns `Err(E::from(Rejected))` at once ([`Limiter::try_run`](https://docs.rs/orchestrate/latest/orchestrate/struct.Limiter.html#method.try_run)); the fn must return `Result<T, E>` with `E: From<orchestrate::Rejected>` |
 /// | `crate = "orch"` | the path of a renamed `orchestrate` dependency |
 ///
-/// A named limiter's `max_waiting` is set where it is built
-/// (`Limiter::new(4).max_waiting(16)`); `#[limit(with = …)]` waits as long as
-/// it takes. Limiters are re-entrant: a call made under a permit of `API`
+/// Without `max_waiting`, `#[limit(with = …)]` waits as long as it takes
+/// (the bound a named limiter is built with, `Limiter::new(4).max_waiting(16)`,
+/// applies to its own `try_run`). Limiters are re-entrant: a call made under a permit of `API`
 /// (at any depth) takes no second one, so put the limit on the leaf fns that
 /// call the resource; the levels above them need none.
 ///

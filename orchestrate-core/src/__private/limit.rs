@@ -140,3 +140,14 @@ impl<E: From<Rejected>> FromRejected for E {
         E::from(rejected)
     }
 }
+
+/// `#[limit(with = L, max_waiting = k)]`: `L.try_run(future)`, rejected when
+/// `k` calls already wait for `L`, whatever `L`'s own bound.
+#[inline]
+pub fn try_run_within<F: std::future::IntoFuture>(
+    limiter: &Limiter,
+    max_waiting: usize,
+    future: F,
+) -> crate::limit::TryRun<'_, F::IntoFuture> {
+    crate::limit::TryRun::within(limiter, max_waiting, future.into_future())
+}

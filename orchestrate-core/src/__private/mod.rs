@@ -12,7 +12,7 @@ mod timeout;
 
 pub use crate::branch::Branch;
 pub use checks::*;
-pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult};
+pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult, try_run_within};
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use resilience::{
     AsResult, BreakerCall, BreakerResult, Conversions, FromCircuitOpen, HedgeResult, as_result,

@@ -64,12 +64,13 @@ enum Stage<'a> {
 /// The waiting shared by `acquire`, `run` and `try_run`.
 struct Gate<'a> {
     limiter: &'a Limiter,
-    reject: bool,
+    /// Rejects when this many already wait (`None`: waits as long as it takes).
+    reject: Option<usize>,
     stage: Stage<'a>,
 }
 
 impl<'a> Gate<'a> {
-    fn new(limiter: &'a Limiter, reject: bool) -> Self {
+    fn new(limiter: &'a Limiter, reject: Option<usize>) -> Self {
         Gate {
             limiter,
             reject,
@@ -91,10 +92,12 @@ impl<'a> Gate<'a> {
                 let mut state = limiter.lock();
                 if state.free > 0 {
                     state.free -= 1;
-                } else if self.reject && state.waiting >= limiter.max_waiting {
+                } else if let Some(max_waiting) = self.reject
+                    && state.waiting >= max_waiting
+                {
                     drop(state);
                     self.stage = Stage::Done;
-                    return Poll::Ready(Err(Rejected::new(limiter.max_waiting)));
+                    return Poll::Ready(Err(Rejected::new(max_waiting)));
                 } else {
                     let id = state.next_id;
                     state.next_id += 1;
@@ -190,7 +193,7 @@ pub struct Acquire<'a> {
 impl<'a> Acquire<'a> {
     pub(super) fn new(limiter: &'a Limiter) -> Self {
         Acquire {
-            gate: Gate::new(limiter, false),
+            gate: Gate::new(limiter, None),
         }
     }
 }
@@ -254,16 +257,22 @@ impl<'a, F> Run<'a, F> {
     pub(super) fn new(limiter: &'a Limiter, future: F) -> Self {
         Run {
             future,
-            gate: Gate::new(limiter, false),
+            gate: Gate::new(limiter, None),
         }
     }
 }
 
 impl<'a, F> TryRun<'a, F> {
     pub(super) fn new(limiter: &'a Limiter, future: F) -> Self {
+        Self::within(limiter, limiter.max_waiting, future)
+    }
+
+    /// As [`new`](TryRun::new), but rejected when `max_waiting` already wait,
+    /// whatever the limiter's own bound.
+    pub(crate) fn within(limiter: &'a Limiter, max_waiting: usize, future: F) -> Self {
         TryRun {
             future,
-            gate: Gate::new(limiter, true),
+            gate: Gate::new(limiter, Some(max_waiting)),
         }
     }
 }

@@ -72,8 +72,6 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<LimitArgs> {
     let mut errors = Errors::default();
     let mut source = None;
     let mut max_waiting = None;
-    let mut with_key: Option<Ident> = None;
-    let mut max_key: Option<Ident> = None;
     let krate = args::parse(&SPEC, tokens, &mut errors, |pair| {
         match pair.name {
             "concurrency" => {
@@ -90,24 +88,14 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<LimitArgs> {
                 source = Some(Source::Own(args::positive(&pair.key, &pair.value, &count)?));
             }
             "with" => {
-                with_key = Some(pair.key.clone());
                 source = Some(Source::With(pair.value.clone()));
             }
             _ => {
-                max_key = Some(pair.key.clone());
                 max_waiting = Some(waiters(&pair.key, &pair.value)?);
             }
         }
         Ok(())
     })?;
-    if let (Some(_), Some(key)) = (&with_key, &max_key) {
-        errors.push(syn::Error::new_spanned(
-            key,
-            "a named limiter's bound on waiters is set where it is built: \
-             `static API: Limiter = Limiter::new(4).max_waiting(16);`; then call `API.try_run(…)` in the body to be rejected, \
-             or use `#[limit(concurrency = 4, max_waiting = 16)]` for a limiter of this fn's own",
-        ));
-    }
     errors.finish()?;
     let Some(source) = source else {
         return Err(syn::Error::new(

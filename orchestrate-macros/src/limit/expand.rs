@@ -1,6 +1,6 @@
 //! Runs the code below `#[limit]` through a `Limiter`: `run` (it waits for a
-//! permit), or with `max_waiting` `try_run`, whose rejection the fn returns
-//! as `Err(E::from(rejected))`.
+//! permit), or with `max_waiting` `try_run` (for a named limiter, with this
+//! call's bound), whose rejection the fn returns as `Err(E::from(rejected))`.
 
 use proc_macro2::{Ident, Span};
 use quote::{quote, quote_spanned};
@@ -50,8 +50,14 @@ pub(crate) fn wrap(args: &LimitArgs, cx: &Context<'_>, code: Code) -> Code {
             <#output_type as #krate::__private::LimitResult>
         };
         let reject = quote_spanned! {cx.output.span()=> #result::rejected(#rejected)};
+        // A named limiter's own bound is its builder's; this call's is `k`.
+        let try_run = if let (Source::With(_), Some(k)) = (&args.source, &args.max_waiting) {
+            quote!(#krate::__private::try_run_within(#limiter, #k, #future))
+        } else {
+            quote!(#limiter.try_run(#future))
+        };
         quote! {
-            match #limiter.try_run(#future).await {
+            match #try_run.await {
                 #krate::__private::Ok(#out) => #out,
                 #krate::__private::Err(#rejected) => #reject,
             }
