@@ -8,7 +8,9 @@
 //! or a limit above the count), what the combinator keeps of a branch's output
 //! takes the branch's place in its slot, and the slots become the output `Vec`
 //! in place; under a limit, a slot is reused for the next branch when its
-//! branch finishes, and the kept values go to a `Vec` of their own.
+//! branch finishes, and the kept values go to a `Vec` of their own. A join
+//! of at most [`SMALL`] branches and no limit has no wakers of its own: each
+//! poll polls its running branches with the task's waker (one allocation).
 //!
 //! Completion streams (`stream.rs`) use the same driver with [`Flow::Hand`]:
 //! each output is handed out, a pass over the woken branches ends the poll,
@@ -38,6 +40,12 @@ use super::ready_set::ReadySet;
 use crate::branch::Branch;
 
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
+
+/// Joins of at most this many branches, with no limit, run without wakers
+/// of their own: every poll polls every running branch with the task's
+/// waker, as `futures::future::join_all` does below 30. For so few, a wake
+/// set costs more (an allocation, a waker per branch) than it saves.
+const SMALL: usize = 16;
 
 /// Polls that return `Pending` in one poll of the driver before it yields to
 /// the executor with marks left (at least; more for larger joins, so every
@@ -155,9 +163,17 @@ pub(crate) enum Progress {
 ///
 /// `K` is what the combinator keeps of each output (see [`Flow`]).
 pub(crate) struct Driver<I, F, K> {
-    /// The wakers, created at the first poll with the slots.
-    wakers: Option<Wakers>,
+    wakes: Wakes,
     branches: Branches<I, F, K>,
+}
+
+/// How the branches are woken: not known before the first poll.
+enum Wakes {
+    Unstarted,
+    /// A small join: every branch is polled with the task's waker.
+    Task,
+    /// A waker per slot, marking it in one set.
+    Set(Wakers),
 }
 
 /// Everything but the wakers, so a drain of the wakers' set can poll branches.
@@ -211,7 +227,7 @@ where
 {
     pub(crate) fn new(source: I) -> Self {
         Driver {
-            wakers: None,
+            wakes: Wakes::Unstarted,
             branches: Branches {
                 source: Some(source),
                 limit: None,
@@ -236,7 +252,7 @@ where
             );
         };
         assert!(
-            self.wakers.is_none(),
+            matches!(self.wakes, Wakes::Unstarted),
             "`{call}(..).limit({limit})` called after the first poll; set the limit before awaiting"
         );
         self.branches.limit = Some(limit);
@@ -247,11 +263,11 @@ where
     /// message naming `call` after the first poll.
     pub(crate) fn hand_out<L>(self, call: &str) -> Driver<I, F, L> {
         assert!(
-            self.wakers.is_none(),
+            matches!(self.wakes, Wakes::Unstarted),
             "`{call}` called after the first poll; call it before polling"
         );
         Driver {
-            wakers: None,
+            wakes: Wakes::Unstarted,
             branches: Branches {
                 source: self.branches.source,
                 limit: self.branches.limit,
@@ -281,13 +297,24 @@ where
         cx: &mut Context<'_>,
         on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> Progress {
-        let first = self.wakers.is_none();
+        let first = matches!(self.wakes, Wakes::Unstarted);
         let branches = &mut self.branches;
         if first {
-            self.wakers = Some(Wakers::new(branches.fill(cx)));
+            let slots = branches.fill(cx);
+            let small = slots <= SMALL
+                && branches.limit.is_none()
+                && branches.source.is_none()
+                && !branches.hands;
+            self.wakes = if small {
+                Wakes::Task
+            } else {
+                Wakes::Set(Wakers::new(slots))
+            };
         }
-        let Some(wakers) = &self.wakers else {
-            unreachable!("the wakers are made at the first poll")
+        let wakers = match &self.wakes {
+            Wakes::Set(wakers) => wakers,
+            Wakes::Task => return branches.poll_all(cx, on_output),
+            Wakes::Unstarted => unreachable!("the wakes are chosen at the first poll"),
         };
         let set = wakers.set();
         set.begin(cx.waker());
@@ -358,11 +385,11 @@ where
         G: Future,
     {
         assert!(
-            self.wakers.is_none(),
+            matches!(self.wakes, Wakes::Unstarted),
             "`{call}` called after the first poll; set it before awaiting"
         );
         Driver {
-            wakers: None,
+            wakes: Wakes::Unstarted,
             branches: Branches {
                 source: self.branches.source.map(map),
                 limit: self.branches.limit,
@@ -483,8 +510,33 @@ where
         true
     }
 
-    /// Polls the branch in `slot`; when it finishes, hands over its output and
-    /// starts the next branch in the same slot.
+    /// A small join's poll: every running branch, in input order, with the
+    /// task's waker (no slot is reused: the source is exhausted).
+    fn poll_all(
+        &mut self,
+        cx: &mut Context<'_>,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> Progress {
+        // The task's waker only starts branches from the source, which is
+        // exhausted here.
+        let task = Waker::noop();
+        let mut budget = usize::MAX;
+        for slot in 0..self.slots.len() {
+            if self
+                .run_in(cx, slot, &mut budget, task, on_output)
+                .is_break()
+            {
+                return Progress::Stopped;
+            }
+        }
+        if self.running == 0 {
+            Progress::Finished
+        } else {
+            Progress::Pending
+        }
+    }
+
+    /// Polls the branch in `slot` with its own waker.
     #[inline]
     fn run(
         &mut self,
@@ -495,14 +547,33 @@ where
         on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> ControlFlow<()> {
         let waker = wakers.waker(slot);
-        let mut cx = Context::from_waker(&waker);
+        self.run_in(
+            &mut Context::from_waker(&waker),
+            slot,
+            budget,
+            task,
+            on_output,
+        )
+    }
+
+    /// Polls the branch in `slot` with `cx`; when it finishes, hands over its
+    /// output and starts the next branch in the same slot.
+    #[inline]
+    fn run_in(
+        &mut self,
+        cx: &mut Context<'_>,
+        slot: usize,
+        budget: &mut usize,
+        task: &Waker,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> ControlFlow<()> {
         loop {
             let mut current = self.slots.get(slot);
             // A stale wake of a finished slot polls nothing.
             let Some(running) = current.as_mut().running() else {
                 return ControlFlow::Continue(());
             };
-            let output = match running.poll(&mut cx) {
+            let output = match running.poll(cx) {
                 Poll::Pending => {
                     *budget = budget.saturating_sub(1);
                     return ControlFlow::Continue(());
