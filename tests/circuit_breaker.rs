@@ -292,7 +292,7 @@ runtime_tests! {
         let _ = CircuitBreaker::consecutive_failures(std::hint::black_box(0));
     }
 
-    #[should_panic(expected = "CircuitBreaker::failure_rate: the rate must be in (0, 1]")]
+    #[should_panic(expected = "`CircuitBreaker::failure_rate(rate, ..)`: the rate must be in (0, 1]")]
     async fn a_rate_above_one_is_refused() {
         let _ = CircuitBreaker::failure_rate(std::hint::black_box(1.5), 10);
     }
@@ -302,7 +302,7 @@ runtime_tests! {
         let _ = CircuitBreaker::consecutive_failures(1).half_open_calls(std::hint::black_box(0));
     }
 
-    #[should_panic(expected = "CircuitBreaker::min_calls: only a failure_rate breaker")]
+    #[should_panic(expected = "`CircuitBreaker::min_calls`: only a `failure_rate` breaker")]
     async fn min_calls_on_a_consecutive_breaker_is_refused() {
         let _ = CircuitBreaker::consecutive_failures(1).min_calls(2);
     }
@@ -364,4 +364,22 @@ mod each_runtime {
             .await;
         }
     }
+}
+
+/// Refusals of one open period are equal (an error enum deriving
+/// `PartialEq` compares them as users expect), whatever the time left when
+/// each was made; the next open period's are not.
+#[test]
+fn refusals_of_one_open_period_are_equal() {
+    futures::executor::block_on(async {
+        let breaker = CircuitBreaker::consecutive_failures(1).open_for(Duration::from_secs(60));
+        let fail = || breaker.run(async { Err::<(), _>(CircuitOpen::from_parts(None)) });
+        let _ = fail().await;
+        let first = fail().await.unwrap_err();
+        std::thread::sleep(Duration::from_millis(2));
+        let second = fail().await.unwrap_err();
+        assert!(first.remaining() > second.remaining());
+        assert_eq!(first, second);
+        assert_ne!(first, CircuitOpen::from_parts(None));
+    });
 }

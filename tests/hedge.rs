@@ -173,7 +173,7 @@ runtime_tests! {
         drop(hedge(ms(1), || async { Ok::<(), ()>(()) }).max_extra(std::hint::black_box(0)));
     }
 
-    #[should_panic(expected = "Hedge::adaptive: the percentile must be in (0, 1)")]
+    #[should_panic(expected = "`Hedge::adaptive(p)`: the percentile must be in (0, 1)")]
     async fn a_percentile_of_one_is_refused() {
         let _ = Hedge::after(ms(1)).adaptive(std::hint::black_box(1.0));
     }

@@ -83,6 +83,34 @@ runtime_tests_each! {
         .await;
     }
 
+    async fn limiters_built_at_first_use_in_a_lazy_lock() {
+        static API: std::sync::LazyLock<Limiter> =
+            std::sync::LazyLock::new(|| Limiter::new(std::hint::black_box(1)));
+        static RATE: std::sync::LazyLock<RateLimiter> =
+            std::sync::LazyLock::new(|| RateLimiter::per(ms(10), 1));
+
+        #[limit(with = API)]
+        async fn limited(i: u32) -> u32 {
+            sleep(ms(10)).await;
+            i
+        }
+
+        #[rate_limit(with = RATE)]
+        async fn paced(i: u32) -> u32 {
+            i
+        }
+
+        on_virtual_time(async {
+            let start = timer::now();
+            assert_eq!(settled((0..3).map(limited)).await, [0, 1, 2]);
+            assert_eq!(timer::now() - start, ms(30), "one at a time");
+            let start = timer::now();
+            assert_eq!(settled((0..3).map(paced)).await, [0, 1, 2]);
+            assert_eq!(timer::now() - start, ms(20), "10 ms apart");
+        })
+        .await;
+    }
+
     async fn a_named_limiter_bounds_every_fn_that_names_it() {
         static API: Limiter = Limiter::new(2);
 

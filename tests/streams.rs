@@ -240,7 +240,7 @@ runtime_tests! {
 }
 
 #[test]
-#[should_panic(expected = "`settled_stream(..).limit(0)`")]
+#[should_panic(expected = "`settled_stream(inputs, 0)`")]
 fn a_zero_limit_panics_naming_the_call() {
     let _ = settled_stream(futures::stream::empty::<std::future::Ready<()>>(), 0);
 }

@@ -451,6 +451,14 @@ pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
 /// With `#[retry]`, `#[timeout]`, `#[limit]`, `#[rate_limit]` and `#[hedge]`
 /// it composes in written order, the outer one first; the recommended order
 /// is in the [crate docs](https://docs.rs/orchestrate/latest/orchestrate/#stacking-resilience-attributes).
+/// Under `#[retry]`, a refused attempt fails in microseconds but the retry
+/// still waits out its backoff before the next one: add
+/// `when = |e| !matches!(e, ApiError::Open)` (your `CircuitOpen` variant) so
+/// that a refusal ends the call at once.
+///
+/// The hidden breaker of `#[circuit_breaker(consecutive_failures = …)]` is
+/// one per fn: every caller, every `self` of a method and every instance of
+/// a generic fn share it (`with = self.breaker` for one per value).
 #[proc_macro_attribute]
 pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
     compose::attribute("circuit_breaker", args.into(), item.into()).into()
@@ -459,7 +467,9 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Hedges an `async fn` that returns `Result`, in any runtime: if no attempt
 /// has succeeded `after` the latest one started, another starts (at most
 /// `max_extra` more), and the first `Ok` wins, the others dropped at that
-/// instant. If every attempt fails, the fn returns the last error.
+/// instant. An attempt that fails before then starts the next one at once,
+/// without waiting for `after`. If every attempt fails, the fn returns the
+/// last error.
 ///
 /// The body runs once per attempt, at the same time, borrowing the
 /// arguments (and `self`): a body that consumes an argument by value does
@@ -520,7 +530,10 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// It composes with the other attributes in written order, the outer one
 /// first: `#[timeout]` above `#[hedge]` limits the whole hedged call, below
-/// it each attempt; `#[circuit_breaker]` below it counts every attempt. See
+/// it each attempt; `#[circuit_breaker]` below it counts every attempt;
+/// `#[limit]` below it takes a permit per attempt, so with every permit held
+/// (by the first attempt of a `concurrency = 1` fn, say) a hedged attempt
+/// waits for one and hedging does nothing until then. See
 /// the [crate docs](https://docs.rs/orchestrate/latest/orchestrate/#stacking-resilience-attributes).
 #[proc_macro_attribute]
 pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {

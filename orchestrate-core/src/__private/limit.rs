@@ -2,16 +2,17 @@
 //! by `with = …`, and what a rejected call returns, each check reported on
 //! the token the user wrote.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::{Limiter, RateLimiter, Rejected};
 
 /// What `#[limit(with = …)]` accepts: a [`Limiter`], or anything that leads
-/// to one by reference (`&'static Limiter`, `Arc<Limiter>`, `Box<Limiter>`).
+/// to one by reference (`&'static Limiter`, `Arc<Limiter>`, `Box<Limiter>`,
+/// `LazyLock<Limiter>`).
 #[diagnostic::on_unimplemented(
     message = "`#[limit(with = …)]` needs a `Limiter`, not `{Self}`",
-    label = "not an `orchestrate::Limiter` (nor a reference, `Arc` or `Box` of one)",
-    note = "for example `static API: orchestrate::Limiter = orchestrate::Limiter::new(4);` and `#[limit(with = API)]`"
+    label = "not an `orchestrate::Limiter` (nor a reference, `Arc`, `Box` or `LazyLock` of one)",
+    note = "for example `static API: orchestrate::Limiter = orchestrate::Limiter::new(4);` and `#[limit(with = API)]`; behind another `Deref` wrapper, write `with = *API`"
 )]
 pub trait AsLimiter {
     /// The limiter.
@@ -46,12 +47,20 @@ impl<T: AsLimiter + ?Sized> AsLimiter for Box<T> {
     }
 }
 
+/// A limiter built at first use (from configuration, say).
+impl<T: AsLimiter, F: FnOnce() -> T> AsLimiter for LazyLock<T, F> {
+    #[inline]
+    fn as_limiter(&self) -> &Limiter {
+        (**self).as_limiter()
+    }
+}
+
 /// What `#[rate_limit(with = …)]` accepts: a [`RateLimiter`], or a
 /// reference, `Arc` or `Box` of one.
 #[diagnostic::on_unimplemented(
     message = "`#[rate_limit(with = …)]` needs a `RateLimiter`, not `{Self}`",
-    label = "not an `orchestrate::RateLimiter` (nor a reference, `Arc` or `Box` of one)",
-    note = "for example `static RATE: orchestrate::RateLimiter = orchestrate::RateLimiter::per_second(50);` and `#[rate_limit(with = RATE)]`"
+    label = "not an `orchestrate::RateLimiter` (nor a reference, `Arc`, `Box` or `LazyLock` of one)",
+    note = "for example `static RATE: orchestrate::RateLimiter = orchestrate::RateLimiter::per_second(50);` and `#[rate_limit(with = RATE)]`; behind another `Deref` wrapper, write `with = *RATE`"
 )]
 pub trait AsRateLimiter {
     /// The rate limiter.
@@ -80,6 +89,14 @@ impl<T: AsRateLimiter + ?Sized> AsRateLimiter for Arc<T> {
 }
 
 impl<T: AsRateLimiter + ?Sized> AsRateLimiter for Box<T> {
+    #[inline]
+    fn as_rate_limiter(&self) -> &RateLimiter {
+        (**self).as_rate_limiter()
+    }
+}
+
+/// A rate limiter built at first use (from configuration, say).
+impl<T: AsRateLimiter, F: FnOnce() -> T> AsRateLimiter for LazyLock<T, F> {
     #[inline]
     fn as_rate_limiter(&self) -> &RateLimiter {
         (**self).as_rate_limiter()
@@ -121,7 +138,7 @@ impl<T, E> LimitResult for Result<T, E> {
 
 /// An error a rejected call can return: one with `From<Rejected>`.
 #[diagnostic::on_unimplemented(
-    message = "`#[limit(max_waiting = …)]` cannot build a `{Self}` from the `Rejected` of a call turned away",
+    message = "`#[limit(max_waiting = …)]` cannot build the fn's error type `{Self}` from the `Rejected` of a call turned away",
     label = "a rejected call returns `Err({Self}::from(rejected))`, and `{Self}` has no `From<orchestrate::Rejected>`",
     note = "implement `From<orchestrate::Rejected> for {Self}`; if `{Self}` is another crate's (the orphan rule forbids that impl), return an enum of yours that wraps it: `enum MyError {{ Api(ApiError), Busy(orchestrate::Rejected) }}`",
     note = "or drop `max_waiting`: then the call waits for a permit and is never rejected"

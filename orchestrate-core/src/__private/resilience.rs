@@ -99,7 +99,7 @@ where
 
 /// An error a refused call can return: one with `From<CircuitOpen>`.
 #[diagnostic::on_unimplemented(
-    message = "`#[circuit_breaker]` cannot build a `{Self}` from the `CircuitOpen` of a refused call",
+    message = "`#[circuit_breaker]` cannot build the fn's error type `{Self}` from the `CircuitOpen` of a refused call",
     label = "a call refused by the open breaker returns `Err({Self}::from(circuit_open))`, and `{Self}` has no `From<orchestrate::CircuitOpen>`",
     note = "implement `From<orchestrate::CircuitOpen> for {Self}`; if `{Self}` is another crate's (the orphan rule forbids that impl), return an enum of yours that wraps it: `enum MyError {{ Api(api::Error), Open(orchestrate::CircuitOpen) }}`"
 )]

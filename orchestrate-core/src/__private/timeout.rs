@@ -50,7 +50,7 @@ impl<T, E> TimeoutResult for Result<T, E> {
 /// An error a timed-out call can return without `on_timeout`: one with
 /// `From<Elapsed>`.
 #[diagnostic::on_unimplemented(
-    message = "`#[timeout]` cannot build a `{Self}` from the `Elapsed` of a timed-out call",
+    message = "`#[timeout]` cannot build the fn's error type `{Self}` from the `Elapsed` of a timed-out call",
     label = "a timed-out call returns `Err({Self}::from(elapsed))`, and `{Self}` has no `From<orchestrate::Elapsed>`",
     note = "say how to build it: `#[timeout(ms = …, on_timeout = |elapsed| …)]`, a closure or a `fn(orchestrate::Elapsed) -> {Self}`",
     note = "or implement `From<orchestrate::Elapsed> for {Self}`; if `{Self}` is another crate's (the orphan rule forbids that impl), return an enum of yours that wraps it: `enum MyError {{ Io(std::io::Error), TimedOut(orchestrate::Elapsed) }}`"

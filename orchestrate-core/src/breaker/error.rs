@@ -39,10 +39,33 @@ pub enum BreakerState {
 /// assert!(refused.remaining() <= Duration::from_secs(30));
 /// # });
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Two refusals are equal when they name the same reopening instant (the
+/// same open period), whatever the time left when each was made.
+#[derive(Debug, Clone, Copy)]
 pub struct CircuitOpen {
     // `None`: half-open, every trial slot taken.
     until: Option<(Instant, Duration)>,
+}
+
+impl CircuitOpen {
+    fn reopens(&self) -> Option<Instant> {
+        self.until.map(|(at, _)| at)
+    }
+}
+
+impl PartialEq for CircuitOpen {
+    fn eq(&self, other: &Self) -> bool {
+        self.reopens() == other.reopens()
+    }
+}
+
+impl Eq for CircuitOpen {}
+
+impl std::hash::Hash for CircuitOpen {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.reopens().hash(state);
+    }
 }
 
 impl CircuitOpen {

@@ -160,7 +160,7 @@ impl CircuitBreaker {
     pub const fn consecutive_failures(k: u32) -> Self {
         assert!(
             k > 0,
-            "CircuitBreaker::consecutive_failures(0): a breaker needs at least 1 failure to open"
+            "`CircuitBreaker::consecutive_failures(0)`: a breaker needs at least 1 failure to open"
         );
         Self::with_policy(Policy::Consecutive(k))
     }
@@ -183,11 +183,11 @@ impl CircuitBreaker {
     pub const fn failure_rate(rate: f64, window_calls: u32) -> Self {
         assert!(
             rate > 0.0 && rate <= 1.0,
-            "CircuitBreaker::failure_rate: the rate must be in (0, 1], such as 0.5 for half of the calls"
+            "`CircuitBreaker::failure_rate(rate, ..)`: the rate must be in (0, 1], such as 0.5 for half of the calls"
         );
         assert!(
             window_calls > 0,
-            "CircuitBreaker::failure_rate: window_calls must be at least 1"
+            "`CircuitBreaker::failure_rate(.., 0)`: `window_calls` must be at least 1"
         );
         Self::with_policy(Policy::Rate {
             rate,
@@ -214,10 +214,10 @@ impl<C> CircuitBreaker<C> {
         match self.config.policy {
             Policy::Rate { window, .. } => assert!(
                 m > 0 && m <= window,
-                "CircuitBreaker::min_calls: must be between 1 and the failure_rate window"
+                "`CircuitBreaker::min_calls(m)`: `m` must be between 1 and the `failure_rate` window"
             ),
             Policy::Consecutive(_) => panic!(
-                "CircuitBreaker::min_calls: only a failure_rate breaker has a minimum number of calls"
+                "`CircuitBreaker::min_calls`: only a `failure_rate` breaker has a minimum number of calls"
             ),
         }
         self.config.min_calls = Some(m);
@@ -255,7 +255,7 @@ impl<C> CircuitBreaker<C> {
     pub const fn half_open_calls(mut self, p: u32) -> Self {
         assert!(
             p > 0,
-            "CircuitBreaker::half_open_calls(0): at least 1 trial call is needed to close again"
+            "`CircuitBreaker::half_open_calls(0)`: at least 1 trial call is needed to close again"
         );
         self.config.half_open_calls = p;
         self

@@ -127,7 +127,7 @@ impl<F, C> BreakerRun<'_, F, C> {
             }
         }
         let Stage::Running(pass) = this.stage else {
-            panic!("CircuitBreaker::run polled after it completed");
+            panic!("`CircuitBreaker::run` polled after completion");
         };
         let future = this.future;
         let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {

@@ -138,6 +138,10 @@ where
     S::Item: IntoFuture,
 {
     let mut driver: Driver<_, _, ()> = Driver::new(StreamInputs::new(inputs));
+    assert!(
+        limit > 0,
+        "`settled_stream(inputs, 0)`: the limit is how many branches may run at once, so it must be at least 1"
+    );
     driver.set_limit(limit, "settled_stream");
     SettledStream {
         driver: Some(driver.hand_out("settled_stream")),
@@ -179,6 +183,10 @@ where
     <S::Item as IntoFuture>::Output: Fallible,
 {
     let mut driver: Driver<_, _, ()> = Driver::new(StreamInputs::new(inputs));
+    assert!(
+        limit > 0,
+        "`parallel_stream(inputs, 0)`: the limit is how many branches may run at once, so it must be at least 1"
+    );
     driver.set_limit(limit, "parallel_stream");
     ParallelStream {
         driver: Some(driver.hand_out("parallel_stream")),

@@ -122,7 +122,7 @@ impl<'h, F, Fut: IntoFuture> Hedged<'h, F, Fut> {
     pub fn max_extra(mut self, k: u32) -> Self {
         assert!(
             k > 0,
-            "hedge(..).max_extra(0): hedging needs at least 1 extra attempt"
+            "`hedge(..).max_extra(0)`: hedging needs at least 1 extra attempt"
         );
         self.max_extra = k;
         self
@@ -152,7 +152,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        assert!(!*this.done, "hedge polled after it completed");
+        assert!(!*this.done, "`hedge` polled after completion");
         if *this.launched == 0
             && let Some(policy) = this.policy
         {

@@ -132,7 +132,7 @@ impl Hedge {
     pub const fn max_extra(mut self, k: u32) -> Self {
         assert!(
             k > 0,
-            "Hedge::max_extra(0): hedging needs at least 1 extra attempt"
+            "`Hedge::max_extra(0)`: hedging needs at least 1 extra attempt"
         );
         self.max_extra = k;
         self
@@ -160,7 +160,7 @@ impl Hedge {
     pub const fn adaptive(mut self, percentile: f64) -> Self {
         assert!(
             percentile > 0.0 && percentile < 1.0,
-            "Hedge::adaptive: the percentile must be in (0, 1), such as 0.95"
+            "`Hedge::adaptive(p)`: the percentile must be in (0, 1), such as 0.95"
         );
         self.percentile = Some(percentile);
         self

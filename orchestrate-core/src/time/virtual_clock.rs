@@ -41,9 +41,11 @@ use super::timer::{self, Scope, TimerBackend, TimerFuture};
 /// # Limits of "idle"
 ///
 /// The clock sees only its own scopes. A scope waiting for something outside
-/// them (a thread, real I/O, a task spawned without the clock) looks idle, so
-/// an auto clock jumps ahead meanwhile: wrap spawned futures in
-/// [`run`](VirtualClock::run) too, or use a manual clock for such tests.
+/// them (a thread, real I/O, a task spawned without the clock, another
+/// timer such as `tokio::time::sleep`) looks idle, so an auto clock jumps
+/// ahead meanwhile: wrap spawned futures in [`run`](VirtualClock::run) too,
+/// simulate latency with [`sleep`](crate::sleep()) (on this clock), or use a
+/// manual clock for such tests.
 ///
 /// ```
 /// use std::time::Duration;

@@ -163,6 +163,11 @@ impl fmt::Display for Outcome {
 /// assert!(Ok::<u8, ()>(1).succeeded());
 /// assert!(!None::<u8>.succeeded());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "a timeline records whether a step succeeded, and cannot tell for `{Self}`",
+    label = "this future outputs `{Self}`",
+    note = "record a future whose output is a `Result`, an `Option`, a `bool` or `()`: e.g. `timeline.step(\"count\", async {{ Ok::<_, Infallible>(count().await) }})`, or implement `orchestrate::timeline::Classify` for `{Self}`"
+)]
 pub trait Classify {
     /// `true` for a success.
     fn succeeded(&self) -> bool;
