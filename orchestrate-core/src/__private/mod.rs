@@ -2,6 +2,7 @@
 //! macros name these items, through `orchestrate::__private`, so that an
 //! expansion never depends on what the user's crate has in scope.
 
+mod as_breaker;
 mod branch;
 mod checks;
 mod limit;
@@ -11,6 +12,7 @@ mod retry;
 mod timeout;
 
 pub use crate::branch::Branch;
+pub use as_breaker::{AsBreaker, as_breaker};
 pub use checks::*;
 pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult, try_run_within};
 pub use limited::{Limited, LimitedError, elapsed_into, limited};

@@ -33,7 +33,11 @@ pub(crate) fn wrap(args: &BreakerArgs, cx: &Context<'_>, code: Code) -> Code {
         #at_output::__private::as_result(#future, #into)
     };
     let breaker = match &args.breaker {
-        Breaker::With(with) => quote!(&#with),
+        // A type that is no breaker is reported on the expression.
+        Breaker::With(with) => {
+            let at_with = located_at(krate, with.span());
+            quote_spanned! {with.span()=> #at_with::__private::as_breaker(&#with)}
+        }
         Breaker::Spec { .. } => quote!(&__ORCHESTRATE_BREAKER),
     };
     let hidden = match &args.breaker {
