@@ -57,6 +57,32 @@ impl Instants {
     }
 }
 
+/// Three calls at once of a fn limited to 1 at a time with 1 waiter: the
+/// first runs, the second waits, the third finds one waiter already and is
+/// rejected at 0 ms.
+async fn one_runs_one_waits_one_is_rejected<F, Fut>(call: F)
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<u32, AppError>>,
+{
+    on_virtual_time(async {
+        let start = timer::now();
+        let ends = Instants::default();
+        let out = settled((0..3).map(|i| {
+            let (ends, call) = (&ends, &call);
+            async move {
+                let out = call(i).await;
+                ends.mark(start);
+                out
+            }
+        }))
+        .await;
+        assert_eq!(out, [Ok(0), Ok(1), Err(AppError::Busy(Rejected::new(1)))]);
+        assert_eq!(ends.take(), millis(&[0, 10, 20]));
+    })
+    .await;
+}
+
 fn millis(list: &[u64]) -> Vec<Duration> {
     list.iter().copied().map(ms).collect()
 }
@@ -155,24 +181,7 @@ runtime_tests_each! {
             Ok(i)
         }
 
-        on_virtual_time(async {
-            let start = timer::now();
-            let ends = Instants::default();
-            // The first runs, the second waits, the third finds one waiter
-            // already and is rejected at 0 ms.
-            let out = settled((0..3).map(|i| {
-                let ends = &ends;
-                async move {
-                    let out = call(i).await;
-                    ends.mark(start);
-                    out
-                }
-            }))
-            .await;
-            assert_eq!(out, [Ok(0), Ok(1), Err(AppError::Busy(Rejected::new(1)))]);
-            assert_eq!(ends.take(), millis(&[0, 10, 20]));
-        })
-        .await;
+        one_runs_one_waits_one_is_rejected(call).await;
     }
 
     async fn a_named_limiter_with_max_waiting_rejects_beyond_this_fns_bound() {
@@ -185,25 +194,10 @@ runtime_tests_each! {
             Ok(i)
         }
 
-        on_virtual_time(async {
-            let start = timer::now();
-            let ends = Instants::default();
-            let out = settled((0..3).map(|i| {
-                let ends = &ends;
-                async move {
-                    let out = call(i).await;
-                    ends.mark(start);
-                    out
-                }
-            }))
-            .await;
-            assert_eq!(out, [Ok(0), Ok(1), Err(AppError::Busy(Rejected::new(1)))]);
-            assert_eq!(ends.take(), millis(&[0, 10, 20]));
-            // Through the limiter directly, nothing is rejected.
-            let direct = settled((0..3).map(|i| API.try_run(async move { i }))).await;
-            assert_eq!(direct, [Ok(0), Ok(1), Ok(2)]);
-        })
-        .await;
+        one_runs_one_waits_one_is_rejected(call).await;
+        // Through the limiter directly, nothing is rejected.
+        let direct = settled((0..3).map(|i| API.try_run(async move { i }))).await;
+        assert_eq!(direct, [Ok(0), Ok(1), Ok(2)]);
     }
 
     async fn methods_by_ref_self_with_an_arc_field_and_their_own_limit() {
