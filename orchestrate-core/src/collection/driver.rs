@@ -228,18 +228,7 @@ where
     pub(crate) fn new(source: I) -> Self {
         Driver {
             wakes: Wakes::Unstarted,
-            branches: Branches {
-                source: Some(source),
-                limit: None,
-                slots: Slots::new(Vec::new()),
-                outputs: None,
-                indices: Vec::new(),
-                started: 0,
-                running: 0,
-                free: Vec::new(),
-                hands: false,
-                handed: false,
-            },
+            branches: Branches::unstarted(Some(source), None, false),
         }
     }
 
@@ -268,18 +257,7 @@ where
         );
         Driver {
             wakes: Wakes::Unstarted,
-            branches: Branches {
-                source: self.branches.source,
-                limit: self.branches.limit,
-                slots: Slots::new(Vec::new()),
-                outputs: None,
-                indices: Vec::new(),
-                started: 0,
-                running: 0,
-                free: Vec::new(),
-                hands: true,
-                handed: false,
-            },
+            branches: Branches::unstarted(self.branches.source, self.branches.limit, true),
         }
     }
 
@@ -390,18 +368,29 @@ where
         );
         Driver {
             wakes: Wakes::Unstarted,
-            branches: Branches {
-                source: self.branches.source.map(map),
-                limit: self.branches.limit,
-                slots: Slots::new(Vec::new()),
-                outputs: None,
-                indices: Vec::new(),
-                started: 0,
-                running: 0,
-                free: Vec::new(),
-                hands: self.branches.hands,
-                handed: false,
-            },
+            branches: Branches::unstarted(
+                self.branches.source.map(map),
+                self.branches.limit,
+                self.branches.hands,
+            ),
+        }
+    }
+}
+
+impl<I, F, K> Branches<I, F, K> {
+    /// Branches not started yet: what every driver is before its first poll.
+    fn unstarted(source: Option<I>, limit: Option<NonZeroUsize>, hands: bool) -> Self {
+        Branches {
+            source,
+            limit,
+            slots: Slots::new(Vec::new()),
+            outputs: None,
+            indices: Vec::new(),
+            started: 0,
+            running: 0,
+            free: Vec::new(),
+            hands,
+            handed: false,
         }
     }
 }
