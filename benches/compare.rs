@@ -23,7 +23,7 @@
 //!   which is how this bench builds its table of ratios, and
 //!   `--save-baseline`/`--baseline` compare a design change before/after;
 //! - divan's main advantage, counting allocations, lives in `memory.rs` and
-//!   `tests/allocations.rs` instead, without slowing down the timed code.
+//!   `tests/integration/allocations.rs` instead, without slowing down the timed code.
 //!
 //! # What is measured
 //!
@@ -71,7 +71,7 @@
 //! # Targets (ratios ours / peer, one run)
 //!
 //! - fixed-set macros ≤ 1.10 × futures' `join!`/`try_join!`; 0 heap
-//!   allocations (`tests/allocations.rs`); the future no larger than futures'
+//!   allocations (`tests/integration/allocations.rs`); the future no larger than futures'
 //!   `join!` for the same branches (`memory.rs`);
 //! - collection joins ≤ 1.0 × futures-buffered at every n and both wake
 //!   patterns, ≤ 0.5 × futures' `join_all` at 100 000;

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Runs `body` on a fresh auto-advancing virtual clock (feature `test-util`):
 /// every timer armed inside it is virtual, and the clock jumps to the next one
 /// as soon as everything in it waits. Take instants inside `body` from
-/// `orchestrate::timer::now()`, not `Instant::now()`. (`tests/time.rs` keeps a
+/// `orchestrate::timer::now()`, not `Instant::now()`. (`tests/integration/time.rs` keeps a
 /// copy of its own.)
 #[cfg(feature = "test-util")]
 pub async fn on_virtual_time<T>(body: impl IntoFuture<Output = T>) -> T {

@@ -4,15 +4,15 @@
 
 use support::runtime_tests;
 
-#[path = "../examples/user_profile/api.rs"]
+#[path = "../../examples/user_profile/api.rs"]
 mod api;
-#[path = "../examples/user_profile/cli.rs"]
+#[path = "../../examples/user_profile/cli.rs"]
 mod cli;
-#[path = "../examples/user_profile/limits.rs"]
+#[path = "../../examples/user_profile/limits.rs"]
 mod limits;
-#[path = "../examples/user_profile/profile.rs"]
+#[path = "../../examples/user_profile/profile.rs"]
 mod profile;
-#[path = "../examples/user_profile/report.rs"]
+#[path = "../../examples/user_profile/report.rs"]
 mod report;
 
 use std::time::Duration;

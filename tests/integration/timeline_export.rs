@@ -14,16 +14,16 @@ use support::{ms, on_virtual_time};
 
 // The example's own orchestration, for the README's picture.
 #[allow(dead_code)]
-#[path = "../examples/user_profile/api.rs"]
+#[path = "../../examples/user_profile/api.rs"]
 mod api;
 #[allow(dead_code)]
-#[path = "../examples/user_profile/cli.rs"]
+#[path = "../../examples/user_profile/cli.rs"]
 mod cli;
 #[allow(dead_code)]
-#[path = "../examples/user_profile/limits.rs"]
+#[path = "../../examples/user_profile/limits.rs"]
 mod limits;
 #[allow(dead_code)]
-#[path = "../examples/user_profile/profile.rs"]
+#[path = "../../examples/user_profile/profile.rs"]
 mod profile;
 
 async fn after<T>(millis: u64, value: T) -> T {
@@ -424,7 +424,7 @@ fn the_readme_picture_is_the_default_run_of_the_example() {
     let svg = render();
     assert_eq!(svg, render(), "the picture is deterministic");
     assert_eq!(svg_bars(&svg, "bar").len(), 6);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/user_profile.svg");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/user_profile.svg");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(path, &svg).expect("docs/user_profile.svg written");
     }
