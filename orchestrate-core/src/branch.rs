@@ -9,17 +9,19 @@ pin_project! {
     /// One branch of a join: the running future, then what the join keeps
     /// of its output (`O`), then nothing once taken or cancelled. Only the
     /// future is pinned: a kept value may move (`collection/raw.rs` relies
-    /// on it).
+    /// on it, and `take` moves it out through a projection). No
+    /// `project_replace`: in a user's debug build, it would be a dozen
+    /// functions more to compile for every branch type of every join.
     #[project = BranchProj]
-    #[project_replace = BranchOwn]
     #[derive(Debug)]
     // The variants' docs say what their one field is.
     #[allow(missing_docs)]
     pub enum Branch<F, O> {
         /// Not finished.
         Running { #[pin] future: F },
-        /// Finished; what the join keeps of the output.
-        Kept { value: O },
+        /// Finished; what the join keeps of the output (`None` only for the
+        /// moment `take` takes it).
+        Kept { value: Option<O> },
         /// Taken, cancelled, or finished with nothing to keep.
         Gone,
     }
@@ -34,8 +36,8 @@ impl<F, O> Branch<F, O> {
 
     /// Drops the future (or the kept value) in place.
     #[inline]
-    pub fn cancel(self: Pin<&mut Self>) {
-        self.project_replace(Branch::Gone);
+    pub fn cancel(mut self: Pin<&mut Self>) {
+        self.set(Branch::Gone);
     }
 
     /// Whether the branch was taken or cancelled.
@@ -46,11 +48,13 @@ impl<F, O> Branch<F, O> {
 
     /// Takes the kept value, if any.
     #[inline]
-    pub fn take(self: Pin<&mut Self>) -> Option<O> {
-        match self.project_replace(Branch::Gone) {
-            BranchOwn::Kept { value } => Some(value),
+    pub fn take(mut self: Pin<&mut Self>) -> Option<O> {
+        let value = match self.as_mut().project() {
+            BranchProj::Kept { value } => value.take(),
             _ => None,
-        }
+        };
+        self.set(Branch::Gone);
+        value
     }
 
     /// The running future, if any.
@@ -65,6 +69,6 @@ impl<F, O> Branch<F, O> {
     /// Keeps `value` in place of the future.
     #[inline]
     pub(crate) fn keep(mut self: Pin<&mut Self>, value: O) {
-        self.set(Branch::Kept { value });
+        self.set(Branch::Kept { value: Some(value) });
     }
 }

@@ -4,27 +4,24 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::branch::Branch;
+use crate::branch::{Branch, BranchProj};
 
-impl<F: Future, O> Branch<F, O> {
-    /// Polls the future if it is still running; `None` if it is not.
-    #[inline]
-    fn poll_running(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Option<Poll<F::Output>> {
-        self.running().map(|future| future.poll(cx))
-    }
-}
+// Each way matches on the projection itself rather than through a shared
+// helper: these are compiled for every branch type of a user's joins, and in
+// a debug build each helper (and its closure) is one more function each time.
 
 impl<F: Future> Branch<F, F::Output> {
     /// `settled!`: keeps the output. `true` once the branch has finished.
     pub fn poll_settled(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
-        match self.as_mut().poll_running(cx) {
-            Some(Poll::Ready(output)) => {
-                self.keep(output);
-                true
-            }
-            Some(Poll::Pending) => false,
-            None => true,
-        }
+        let output = match self.as_mut().project() {
+            BranchProj::Running { future } => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return false,
+            },
+            _ => return true,
+        };
+        self.keep(output);
+        true
     }
 }
 
@@ -35,17 +32,22 @@ where
     /// `parallel!`: keeps the `Ok` value and hands back an `Err` at once.
     /// `Ready(Ok(()))` once the branch has succeeded.
     pub fn poll_ok(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), E>> {
-        match self.as_mut().poll_running(cx) {
-            Some(Poll::Ready(Ok(value))) => {
+        let output = match self.as_mut().project() {
+            BranchProj::Running { future } => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return Poll::Pending,
+            },
+            _ => return Poll::Ready(Ok(())),
+        };
+        match output {
+            Ok(value) => {
                 self.keep(value);
                 Poll::Ready(Ok(()))
             }
-            Some(Poll::Ready(Err(error))) => {
+            Err(error) => {
                 self.cancel();
                 Poll::Ready(Err(error))
             }
-            Some(Poll::Pending) => Poll::Pending,
-            None => Poll::Ready(Ok(())),
         }
     }
 }
@@ -57,17 +59,22 @@ where
     /// `first_ok!`: keeps the `Err` and hands back an `Ok` at once.
     /// `Ready(None)` once the branch has failed.
     pub fn poll_first_ok(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.as_mut().poll_running(cx) {
-            Some(Poll::Ready(Ok(value))) => {
+        let output = match self.as_mut().project() {
+            BranchProj::Running { future } => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return Poll::Pending,
+            },
+            _ => return Poll::Ready(None),
+        };
+        match output {
+            Ok(value) => {
                 self.cancel();
                 Poll::Ready(Some(value))
             }
-            Some(Poll::Ready(Err(error))) => {
+            Err(error) => {
                 self.keep(error);
                 Poll::Ready(None)
             }
-            Some(Poll::Pending) => Poll::Pending,
-            None => Poll::Ready(None),
         }
     }
 }
@@ -75,12 +82,14 @@ where
 impl<F: Future> Branch<F, ()> {
     /// `race!`: hands back the output at once.
     pub fn poll_race(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        match self.as_mut().poll_running(cx) {
-            Some(Poll::Ready(output)) => {
-                self.cancel();
-                Poll::Ready(output)
-            }
-            _ => Poll::Pending,
-        }
+        let output = match self.as_mut().project() {
+            BranchProj::Running { future } => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return Poll::Pending,
+            },
+            _ => return Poll::Pending,
+        };
+        self.cancel();
+        Poll::Ready(output)
     }
 }

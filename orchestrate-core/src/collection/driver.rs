@@ -587,7 +587,7 @@ where
             };
             let Some(outputs) = &mut self.outputs else {
                 // The slot is this branch's alone: keep the value in its place.
-                self.slots.get(slot).set(Branch::Kept { value: kept });
+                self.slots.get(slot).keep(kept);
                 return ControlFlow::Continue(());
             };
             outputs.put(index, kept);

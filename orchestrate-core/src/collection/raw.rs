@@ -84,7 +84,7 @@ impl<F, K> Slots<F, K> {
         assert!(
             self.slots
                 .iter()
-                .all(|slot| matches!(slot, Branch::Kept { .. })),
+                .all(|slot| matches!(slot, Branch::Kept { value: Some(_) })),
             "a join finished with a branch that has no output (a bug in orchestrate: please report it)"
         );
         // SAFETY: no slot holds a branch (checked just above), so no pinned
@@ -95,8 +95,8 @@ impl<F, K> Slots<F, K> {
             .into_vec()
             .into_iter()
             .map(|slot| match slot {
-                Branch::Kept { value } => value,
-                Branch::Running { .. } | Branch::Gone => unreachable!("checked above"),
+                Branch::Kept { value: Some(value) } => value,
+                _ => unreachable!("checked above"),
             })
             .collect()
     }
