@@ -28,12 +28,6 @@ pin_project! {
 }
 
 impl<F, O> Branch<F, O> {
-    /// A branch that has not been polled yet.
-    #[inline]
-    pub fn new(future: F) -> Self {
-        Branch::Running { future }
-    }
-
     /// Drops the future (or the kept value) in place.
     #[inline]
     pub fn cancel(mut self: Pin<&mut Self>) {

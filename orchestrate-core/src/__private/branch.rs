@@ -9,6 +9,7 @@ use crate::branch::{Branch, BranchProj};
 // Each way matches on the projection itself rather than through a shared
 // helper: these are compiled for every branch type of a user's joins, and in
 // a debug build each helper (and its closure) is one more function each time.
+// Hence also `set` here rather than `keep`.
 
 impl<F: Future> Branch<F, F::Output> {
     /// `settled!`: keeps the output. `true` once the branch has finished.
@@ -20,7 +21,9 @@ impl<F: Future> Branch<F, F::Output> {
             },
             _ => return true,
         };
-        self.keep(output);
+        self.set(Branch::Kept {
+            value: Some(output),
+        });
         true
     }
 }
@@ -41,7 +44,7 @@ where
         };
         match output {
             Ok(value) => {
-                self.keep(value);
+                self.set(Branch::Kept { value: Some(value) });
                 Poll::Ready(Ok(()))
             }
             Err(error) => {
@@ -72,7 +75,7 @@ where
                 Poll::Ready(Some(value))
             }
             Err(error) => {
-                self.keep(error);
+                self.set(Branch::Kept { value: Some(error) });
                 Poll::Ready(None)
             }
         }

@@ -26,7 +26,13 @@ pub fn settled_branch<B, F, O>(branch: B) -> (Branch<F, O>, Witness<()>, Witness
 where
     B: IntoFuture<IntoFuture = F, Output = O>,
 {
-    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+    (
+        Branch::Running {
+            future: branch.into_future(),
+        },
+        PhantomData,
+        PhantomData,
+    )
 }
 
 /// A branch of `race!`: keeps nothing; witnesses its output type.
@@ -35,7 +41,13 @@ pub fn race_branch<B, F, O>(branch: B) -> (Branch<F, ()>, Witness<O>, Witness<()
 where
     B: IntoFuture<IntoFuture = F, Output = O>,
 {
-    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+    (
+        Branch::Running {
+            future: branch.into_future(),
+        },
+        PhantomData,
+        PhantomData,
+    )
 }
 
 /// A branch of `parallel!`: its output must be a `Result`; keeps the `Ok`
@@ -46,7 +58,13 @@ where
     B: IntoFuture<IntoFuture = F>,
     B::Output: ParallelOutput<Ok = T, Err = E>,
 {
-    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+    (
+        Branch::Running {
+            future: branch.into_future(),
+        },
+        PhantomData,
+        PhantomData,
+    )
 }
 
 /// A branch of `first_ok!`: its output must be a `Result`; keeps the `Err`
@@ -57,7 +75,13 @@ where
     B: IntoFuture<IntoFuture = F>,
     B::Output: FirstOkOutput<Ok = T, Err = E>,
 {
-    (Branch::new(branch.into_future()), PhantomData, PhantomData)
+    (
+        Branch::Running {
+            future: branch.into_future(),
+        },
+        PhantomData,
+        PhantomData,
+    )
 }
 
 /// `timeout = limit;`: the limit, evaluated once for every branch.
