@@ -150,6 +150,14 @@ impl ReadySet {
         self.state.swap(ACTIVE, Ordering::AcqRel);
     }
 
+    /// Registers the task's waker, leaving the state as it is: for a task
+    /// that stayed active since its last poll (it returned an output, and
+    /// is owed no wake for what came since), before it tries
+    /// [`ReadySet::idle`].
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.task.register(waker);
+    }
+
     /// Whether some slot is marked (a hint: marks may land any time, and a
     /// top bit may be left set over nothing after a race with a drain, which
     /// costs one empty drain).

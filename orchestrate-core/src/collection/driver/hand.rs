@@ -25,6 +25,10 @@ pub(crate) struct HandOut<I, F> {
     polled: usize,
     /// Marks taken from the wake set and not polled yet.
     taken: Taken,
+    /// The last poll returned an output and left the set active: the
+    /// consumer polls again when it wants more, with no wake, so marks made
+    /// since need none either.
+    active: bool,
 }
 
 impl<I, F> HandOut<I, F> {
@@ -33,6 +37,7 @@ impl<I, F> HandOut<I, F> {
             driver,
             polled: 0,
             taken: Taken::default(),
+            active: false,
         }
     }
 
@@ -63,7 +68,13 @@ where
             unreachable!("a completion stream's branches have wakers of their own")
         };
         let set = wakers.set();
-        set.begin(cx.waker());
+        // Registering the waker is left for a `Pending` if the set is still
+        // active: once per output would cost more than the output's poll.
+        let mut registered = !self.active;
+        if registered {
+            set.begin(cx.waker());
+        }
+        self.active = true;
         let mut budget = PENDING_BUDGET.max(branches.slots.len() - self.polled);
         loop {
             let slot = if self.polled < branches.slots.len() {
@@ -75,6 +86,7 @@ where
                 break;
             };
             if let Some(poll) = branches.visit(wakers, slot, &mut budget, cx) {
+                self.active = poll.is_ready();
                 return poll;
             }
         }
@@ -85,6 +97,7 @@ where
                 break;
             }
             if let Some(poll) = branches.visit(wakers, slot, &mut budget, cx) {
+                self.active = poll.is_ready();
                 return poll;
             }
         }
@@ -93,12 +106,20 @@ where
                 if branches.running == 0 && branches.source.is_none() {
                     return Poll::Ready(None);
                 }
+                if !registered {
+                    // The set is active until `idle`: marks made before it
+                    // are seen by it, and those after it wake this waker.
+                    set.register(cx.waker());
+                    registered = true;
+                }
                 if set.idle() {
+                    self.active = false;
                     return Poll::Pending;
                 }
                 continue;
             };
             if let Some(poll) = branches.visit(wakers, slot, &mut budget, cx) {
+                self.active = poll.is_ready();
                 return poll;
             }
         }
@@ -120,16 +141,14 @@ where
         budget: &mut usize,
         cx: &Context<'_>,
     ) -> Option<Next<F::Output>> {
-        let set = wakers.set();
         if let Some(item) = self.poll_once(wakers, slot, budget) {
             // Marks left are polled at the next poll, which the consumer
             // makes without a wake when it wants more.
-            set.pause();
             return Some(Poll::Ready(Some(item)));
         }
         if *budget == 0 {
             // Leave the marks for the next poll, through the executor.
-            set.pause();
+            wakers.set().pause();
             cx.waker().wake_by_ref();
             return Some(Poll::Pending);
         }
