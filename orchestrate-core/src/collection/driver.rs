@@ -351,6 +351,7 @@ where
     }
 
     /// Puts the empty `slot` on the list of free slots.
+    #[inline]
     fn push_free(&mut self, slot: usize) {
         let next = self.free;
         self.indices()[slot] = next;
@@ -359,6 +360,7 @@ where
 
     /// The input index of the branch in each slot (the next free slot, in a
     /// free one), made when the first slot is reused or freed.
+    #[inline]
     fn indices(&mut self) -> &mut [usize] {
         if self.indices.is_empty() {
             self.indices = (0..self.slots.len()).collect();
@@ -369,6 +371,7 @@ where
     /// Starts the source's next branch in the empty `slot`; `false` if the
     /// source has none now (an empty slot waits on the list of free slots if
     /// it may have one later).
+    #[inline]
     fn start(&mut self, slot: usize, task: &Waker) -> bool {
         let Some(source) = &mut self.source else {
             return false;

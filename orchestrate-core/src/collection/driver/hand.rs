@@ -9,7 +9,7 @@
 //! for more: a consumer that stops pulling stops the input.
 
 use std::future::Future;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::{Branches, Driver, NO_SLOT, PENDING_BUDGET, Source, Wakers, Wakes};
 use crate::collection::ready_set::Taken;
@@ -56,9 +56,9 @@ where
     /// once the source has ended and every branch has finished.
     ///
     /// Order within a poll: the first poll's pass over the slots, then the
-    /// marks taken at an earlier poll and not reached (branches woken before
-    /// the freed slots take new ones), then the freed slots' next branches,
-    /// then the marks made since.
+    /// marks taken and not reached yet (branches woken before the freed
+    /// slots take new ones), then the freed slots' next branches, then the
+    /// marks made since.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Next<F::Output> {
         let Driver { wakes, branches } = &mut self.driver;
         if matches!(wakes, Wakes::Unstarted) {
@@ -76,36 +76,22 @@ where
         }
         self.active = true;
         let mut budget = PENDING_BUDGET.max(branches.slots.len() - self.polled);
+        // Once the source is pending, it wakes the task when it has more.
+        let mut refilling = true;
         loop {
+            // One call of `visit` below, so that it is inlined.
             let slot = if self.polled < branches.slots.len() {
                 self.polled += 1;
                 self.polled - 1
             } else if let Some(slot) = set.next_taken(&mut self.taken) {
                 slot
+            } else if let Some(slot) = branches.refill(&mut refilling, cx.waker()) {
+                slot
+            } else if let Some(slot) = set.next(&mut self.taken) {
+                slot
+            } else if branches.running == 0 && branches.source.is_none() {
+                return Poll::Ready(None);
             } else {
-                break;
-            };
-            if let Some(poll) = branches.visit(wakers, slot, &mut budget, cx) {
-                self.active = poll.is_ready();
-                return poll;
-            }
-        }
-        while branches.free != NO_SLOT {
-            let slot = branches.free;
-            branches.free = branches.indices[slot];
-            if !branches.start(slot, cx.waker()) {
-                break;
-            }
-            if let Some(poll) = branches.visit(wakers, slot, &mut budget, cx) {
-                self.active = poll.is_ready();
-                return poll;
-            }
-        }
-        loop {
-            let Some(slot) = set.next(&mut self.taken) else {
-                if branches.running == 0 && branches.source.is_none() {
-                    return Poll::Ready(None);
-                }
                 if !registered {
                     // The set is active until `idle`: marks made before it
                     // are seen by it, and those after it wake this waker.
@@ -131,6 +117,24 @@ where
     I: Source<F>,
     F: Future,
 {
+    /// Starts the source's next branch in a freed slot, if any, and returns
+    /// the slot; once the source has none now, `refilling` turns `false`
+    /// (a freed slot waits on the list for the source's wake).
+    #[inline]
+    fn refill(&mut self, refilling: &mut bool, task: &Waker) -> Option<usize> {
+        if !*refilling || self.free == NO_SLOT {
+            return None;
+        }
+        let slot = self.free;
+        self.free = self.indices[slot];
+        if self.start(slot, task) {
+            Some(slot)
+        } else {
+            *refilling = false;
+            None
+        }
+    }
+
     /// Polls the branch in `slot` once; what `poll_next` returns, if this
     /// ends its poll: an output, or the budget spent.
     #[inline]
