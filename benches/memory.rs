@@ -13,6 +13,14 @@
 //! branches are built from an iterator, so no input `Vec` is counted, but for
 //! futures-concurrency, which needs one.
 //!
+//! Then the same under `.limit(N)` over 2·N inputs, for the joins and the
+//! completion streams (drained with `for_each`, which keeps nothing) next to
+//! futures' `buffer_unordered` and futures-buffered's `buffered_unordered`:
+//! polled until N branches are pending, then one branch finishes and its
+//! slot takes the next input (pending too), and the live bytes are read then,
+//! with N in flight and a slot reused (a join or stream keeps the input index
+//! of each branch only from then).
+//!
 //! Then the sizes (`size_of_val`) of `parallel!`/`settled!` of 5 branches next
 //! to futures' `try_join!`/`join!` (inside the `async` block they must be
 //! written in), `try_join5`/`join5` and tokio's macros, for the same branches.
@@ -36,6 +44,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt as _;
+use futures::stream;
+use futures_buffered::BufferedStreamExt as _;
 use futures_concurrency::prelude::*;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -63,7 +73,8 @@ struct Measured {
 /// Holds every branch pending until it opens. Its list of wakers is allocated
 /// before the measurement starts.
 struct Gate {
-    open: Cell<bool>,
+    /// How many more polls of a branch may find it open (`usize::MAX`: open).
+    tickets: Cell<usize>,
     wakers: RefCell<Vec<Waker>>,
 }
 
@@ -77,7 +88,11 @@ impl<T: Unpin> Future for Gated<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        if self.gate.open.get() {
+        let tickets = self.gate.tickets.get();
+        if tickets > 0 {
+            if tickets != usize::MAX {
+                self.gate.tickets.set(tickets - 1);
+            }
             return Poll::Ready(self.value.take().expect("polled after completion"));
         }
         self.gate.wakers.borrow_mut().push(cx.waker().clone());
@@ -87,7 +102,7 @@ impl<T: Unpin> Future for Gated<T> {
 
 thread_local! {
     static GATE: Rc<Gate> = Rc::new(Gate {
-        open: Cell::new(false),
+        tickets: Cell::new(0),
         wakers: RefCell::new(Vec::new()),
     });
 }
@@ -96,15 +111,39 @@ thread_local! {
 /// at its gate), reads the live bytes, then opens the gate and drives the join
 /// to the end.
 fn measure<F: Future>(name: &'static str, make: impl FnOnce() -> F) -> Measured {
+    measure_with(name, false, make)
+}
+
+/// As [`measure`], but lets one branch finish, and its slot take the next
+/// input, before reading the live bytes.
+fn measure_reused<F: Future>(name: &'static str, make: impl FnOnce() -> F) -> Measured {
+    measure_with(name, true, make)
+}
+
+fn measure_with<F: Future>(name: &'static str, reuse: bool, make: impl FnOnce() -> F) -> Measured {
     let gate = GATE.with(Rc::clone);
-    gate.open.set(false);
-    *gate.wakers.borrow_mut() = Vec::with_capacity(N);
+    gate.tickets.set(0);
+    *gate.wakers.borrow_mut() = Vec::with_capacity(2 * N);
     let mut cx = Context::from_waker(Waker::noop());
     let region = Region::new(GLOBAL);
     let mut join = pin!(make());
     assert!(join.as_mut().poll(&mut cx).is_pending(), "{name}");
+    if reuse {
+        // Some peers start at most so many branches per poll.
+        let in_flight = || gate.wakers.borrow().len();
+        while in_flight() < N {
+            assert!(join.as_mut().poll(&mut cx).is_pending(), "{name}");
+        }
+        gate.tickets.set(1);
+        let first = gate.wakers.borrow_mut().remove(0);
+        first.wake();
+        while gate.tickets.get() > 0 || in_flight() < N {
+            assert!(join.as_mut().poll(&mut cx).is_pending(), "{name}");
+        }
+        assert_eq!(in_flight(), N, "{name}: {N} in flight, one slot reused");
+    }
     let in_flight = live(&region);
-    gate.open.set(true);
+    gate.tickets.set(usize::MAX);
     let wakers = std::mem::take(&mut *gate.wakers.borrow_mut());
     for waker in &wakers {
         waker.wake_by_ref();
@@ -140,6 +179,20 @@ fn fallible() -> impl Iterator<Item = Gated<Result<u64, ()>>> {
     (0..N as u64).map(|i| gated(Ok(i)))
 }
 
+/// Twice as many inputs as [`branches`], for `.limit(N)`.
+fn twice() -> impl Iterator<Item = Gated<u64>> {
+    (0..2 * N as u64).map(gated)
+}
+
+fn twice_fallible() -> impl Iterator<Item = Gated<Result<u64, ()>>> {
+    (0..2 * N as u64).map(|i| gated(Ok(i)))
+}
+
+/// Drains a stream, keeping nothing.
+async fn drain<S: futures::Stream>(stream: S) {
+    stream.for_each(|item| async move { drop(black_box(item)) }).await;
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return; // `cargo bench -- --list`: nothing to list
@@ -170,26 +223,65 @@ fn main() {
                 .collect::<futures::stream::FuturesUnordered<_>>()
                 .collect::<Vec<_>>()
         }),
+        measure("orchestrate::settled(..).stream()", || {
+            drain(orchestrate::settled(branches()).stream())
+        }),
     ];
     println!(
         "\nheap of a join of {N} branches (each a {}-byte future, output u64)\n",
         size_of::<Gated<Result<u64, ()>>>()
     );
+    table(&rows, N);
+
+    let limited = [
+        measure_reused("orchestrate::settled(..).limit(N)", || {
+            orchestrate::settled(twice()).limit(N)
+        }),
+        measure_reused("orchestrate::parallel(..).limit(N)", || {
+            orchestrate::parallel(twice_fallible()).limit(N)
+        }),
+        measure_reused("orchestrate::settled(..).limit(N).stream()", || {
+            drain(orchestrate::settled(twice()).limit(N).stream())
+        }),
+        measure_reused("orchestrate::settled_stream(.., N)", || {
+            drain(orchestrate::settled_stream(stream::iter(twice()), N))
+        }),
+        measure_reused("orchestrate::parallel(..).limit(N).stream()", || {
+            drain(orchestrate::parallel(twice_fallible()).limit(N).stream())
+        }),
+        measure_reused("futures `buffer_unordered(N)`", || {
+            drain(stream::iter(twice()).buffer_unordered(N))
+        }),
+        measure_reused("futures_buffered `buffered_unordered(N)`", || {
+            drain(stream::iter(twice()).buffered_unordered(N))
+        }),
+        // futures-concurrency's `co().limit(N)` is left out: polled by hand
+        // it takes minutes to reach N in flight here.
+    ];
+    println!(
+        "\nthe same under `.limit({N})` over {} inputs, once a slot was reused \
+         (bytes allocated: per input)\n",
+        2 * N
+    );
+    table(&limited, 2 * N);
+
+    sizes();
+}
+
+fn table(rows: &[Measured], inputs: usize) {
     println!(
         "| join | bytes per in-flight branch | allocations per join | bytes allocated per branch |"
     );
     println!("| --- | --- | --- | --- |");
-    for row in &rows {
+    for row in rows {
         println!(
             "| {} | {:.1} | {} | {:.1} |",
             row.name,
             row.in_flight as f64 / N as f64,
             row.allocations,
-            row.bytes_total as f64 / N as f64
+            row.bytes_total as f64 / inputs as f64
         );
     }
-
-    sizes();
 }
 
 /// A branch with some state of its own, as an `async fn` has.

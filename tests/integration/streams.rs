@@ -17,7 +17,8 @@ use futures::channel::mpsc;
 use futures::stream::FusedStream;
 use orchestrate::{Limiter, parallel, parallel_stream, settled, settled_stream, sleep, timer};
 use support::{
-    DropCounter, FOREVER, InFlight, finish_after, ms, on_virtual_time, poll_once, shuffled_delays,
+    DropCounter, FOREVER, Flag, InFlight, finish_after, ms, on_virtual_time, poll_once,
+    shuffled_delays,
 };
 
 /// The virtual milliseconds since `start`. (The items are paired with it
@@ -252,4 +253,44 @@ fn stream_after_the_first_poll_panics_naming_the_call() {
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     let _ = std::future::Future::poll(std::pin::Pin::new(&mut join), &mut cx);
     let _ = join.stream();
+}
+
+/// Polls `stream` once with `flag`'s waker.
+fn poll_with<S: futures::Stream + Unpin>(
+    flag: &Arc<Flag>,
+    stream: &mut S,
+) -> Poll<Option<S::Item>> {
+    let waker = std::task::Waker::from(Arc::clone(flag));
+    std::pin::Pin::new(stream).poll_next(&mut std::task::Context::from_waker(&waker))
+}
+
+/// A stream that returned an output is owed no wake until it returns
+/// `Pending`, and then the waker of that poll is the one woken, also when
+/// the next poll comes from another task (polled by hand here, with the
+/// waker of each poll recorded).
+#[test]
+fn after_an_output_the_waker_of_the_next_pending_poll_is_woken() {
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..2)
+        .map(|_| futures::channel::oneshot::channel::<u32>())
+        .unzip();
+    let mut senders = senders.into_iter();
+    let mut results = settled(receivers).stream();
+    let (first, second) = (Flag::new(), Flag::new());
+    assert!(poll_with(&first, &mut results).is_pending());
+    senders.next().unwrap().send(10).unwrap();
+    assert!(first.take(), "woken for the first output");
+    assert_eq!(
+        poll_with(&first, &mut results),
+        Poll::Ready(Some((0, Ok(10))))
+    );
+    // The next poll comes from another task.
+    assert!(poll_with(&second, &mut results).is_pending());
+    senders.next().unwrap().send(11).unwrap();
+    assert!(second.take(), "the waker of the latest poll is woken");
+    assert!(!first.is_woken(), "not the first task's");
+    assert_eq!(
+        poll_with(&second, &mut results),
+        Poll::Ready(Some((1, Ok(11))))
+    );
+    assert_eq!(poll_with(&second, &mut results), Poll::Ready(None));
 }

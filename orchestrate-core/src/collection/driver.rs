@@ -12,13 +12,11 @@
 //! of at most [`SMALL`] branches and no limit has no wakers of its own: each
 //! poll polls its running branches with the task's waker (one allocation).
 //!
-//! Completion streams (`stream.rs`) use the same driver with [`Flow::Hand`]:
-//! each output is handed out, a pass over the woken branches ends the poll,
-//! and a finished branch's slot takes the next branch only at the next poll,
-//! once the consumer has taken the outputs, so a slot holds a running branch
-//! or an output not yet taken, never more. The branches come from a
-//! [`Source`]: an iterator, or a stream whose pending `next` leaves slots
-//! empty (in `free`) until it wakes the task.
+//! Completion streams (`stream.rs`) use the same driver through [`HandOut`]
+//! (`driver/hand.rs`), which returns each output the moment it arrives and
+//! keeps none. The branches come from a [`Source`]: an iterator, or a stream
+//! whose pending `next` leaves slots empty (on the list of free slots) until
+//! it wakes the task.
 //!
 //! Time: a wake marks a bit (O(1)); a poll drains the marked slots and polls
 //! those only. Wakes that arrive while the driver polls (a branch that yields,
@@ -29,15 +27,16 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
-use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-
-use futures_core::Stream;
 
 use super::outputs::Outputs;
 use super::raw::{Slots, Wakers};
-use super::ready_set::ReadySet;
+use super::source::Source;
 use crate::branch::Branch;
+
+mod hand;
+
+pub(crate) use hand::HandOut;
 
 pub(crate) type Output<I> = <<I as Iterator>::Item as IntoFuture>::Output;
 
@@ -58,88 +57,6 @@ pub(crate) enum Flow<K> {
     Keep(K),
     /// Stop: the join is decided (fail-fast, a race won).
     Stop,
-    /// The output was handed out (a completion stream): keep nothing, end
-    /// this poll after the current pass, and start the next branch in the
-    /// slot at the next poll, once the consumer has taken what was handed
-    /// out (at most one output per slot).
-    Hand,
-}
-
-/// Where a driver's branches come from: an iterator (every next branch is
-/// there at once) or a stream (the next branch may not be there yet).
-pub(crate) trait Source<F> {
-    /// The next branch; `Pending` registers `cx`'s waker with the source.
-    fn poll_branch(&mut self, cx: &mut Context<'_>) -> Poll<Option<F>>;
-    /// How many branches are left, at least.
-    fn left(&self) -> usize;
-}
-
-impl<I, F> Source<F> for I
-where
-    I: Iterator,
-    I::Item: IntoFuture<IntoFuture = F>,
-{
-    #[inline]
-    fn poll_branch(&mut self, _: &mut Context<'_>) -> Poll<Option<F>> {
-        Poll::Ready(self.next().map(IntoFuture::into_future))
-    }
-
-    fn left(&self) -> usize {
-        self.size_hint().0
-    }
-}
-
-/// The branches of a join that come from a [`Stream`]: see
-/// [`settled_stream`](crate::settled_stream()) and
-/// [`parallel_stream`](crate::parallel_stream()).
-///
-/// ```
-/// use futures::StreamExt;
-/// use orchestrate::{settled_stream, SettledStream, StreamInputs};
-///
-/// # futures::executor::block_on(async {
-/// let inputs = futures::stream::iter(1..=3).map(|n| async move { n * 2 });
-/// let results: SettledStream<StreamInputs<_>, _> = settled_stream(inputs, 2);
-/// let mut all: Vec<_> = results.collect().await;
-/// all.sort();
-/// assert_eq!(all, [(0, 2), (1, 4), (2, 6)]);
-/// # });
-/// ```
-pub struct StreamInputs<S> {
-    // Boxed once so the join stays `Unpin` whatever the stream.
-    stream: Pin<Box<S>>,
-}
-
-impl<S> StreamInputs<S> {
-    pub(crate) fn new(stream: S) -> Self {
-        StreamInputs {
-            stream: Box::pin(stream),
-        }
-    }
-}
-
-impl<S> fmt::Debug for StreamInputs<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StreamInputs").finish_non_exhaustive()
-    }
-}
-
-impl<S, F> Source<F> for StreamInputs<S>
-where
-    S: Stream,
-    S::Item: IntoFuture<IntoFuture = F>,
-{
-    #[inline]
-    fn poll_branch(&mut self, cx: &mut Context<'_>) -> Poll<Option<F>> {
-        self.stream
-            .as_mut()
-            .poll_next(cx)
-            .map(|next| next.map(IntoFuture::into_future))
-    }
-
-    fn left(&self) -> usize {
-        self.stream.size_hint().0
-    }
 }
 
 /// What a poll of the driver came to.
@@ -150,9 +67,10 @@ pub(crate) enum Progress {
     Finished,
     /// The combinator stopped early (fail-fast, a race won).
     Stopped,
-    /// Outputs were handed out ([`Flow::Hand`]); poll again for more.
-    Handed,
 }
+
+/// The end of the list of free slots.
+const NO_SLOT: usize = usize::MAX;
 
 /// Generic over the branch future `F` as well as the iterator `I` (which yields
 /// `F`s through `IntoFuture`), so that no field's type is a projection through
@@ -185,18 +103,18 @@ struct Branches<I, F, K> {
     /// Where kept values go while slots are reused (`None`: in their slots).
     outputs: Option<Outputs<K>>,
     /// The input index of the branch in each slot, once slots are reused
-    /// (empty while slot `i` holds branch `i`).
+    /// (empty while slot `i` holds branch `i`); in a free slot, the next
+    /// free slot.
     indices: Vec<usize>,
     /// Branches taken from `source` so far: the index of the next one.
     started: usize,
     running: usize,
-    /// Empty slots waiting for the source: it was pending (a stream), or
-    /// their outputs were handed out in the last poll.
-    free: Vec<usize>,
+    /// The first of the empty slots waiting for the source (`NO_SLOT` if
+    /// none), linked through `indices`: the source was pending (a stream),
+    /// or their outputs were handed out. Only a hand-out driver has any.
+    free: usize,
     /// Outputs are handed out, never kept (a completion stream).
     hands: bool,
-    /// An output was handed out during this pass.
-    handed: bool,
 }
 
 impl<I, F, K> Driver<I, F, K> {
@@ -247,104 +165,18 @@ where
         self.branches.limit = Some(limit);
     }
 
-    /// The same driver, handing every output out through [`Flow::Hand`] and
-    /// keeping none: the driver of a completion stream. Panics with a
-    /// message naming `call` after the first poll.
-    pub(crate) fn hand_out<L>(self, call: &str) -> Driver<I, F, L> {
+    /// The same branches, each output handed out as it arrives and none
+    /// kept: the driver of a completion stream. Panics with a message naming
+    /// `call` after the first poll.
+    pub(crate) fn hand_out(self, call: &str) -> HandOut<I, F> {
         assert!(
             matches!(self.wakes, Wakes::Unstarted),
             "`{call}` called after the first poll; call it before polling"
         );
-        Driver {
+        HandOut::new(Driver {
             wakes: Wakes::Unstarted,
             branches: Branches::unstarted(self.branches.source, self.branches.limit, true),
-        }
-    }
-
-    /// Every kept value, in input order; call once the driver has finished.
-    pub(crate) fn into_kept(self) -> Vec<K> {
-        match self.branches.outputs {
-            Some(outputs) => outputs.into_vec(),
-            None => self.branches.slots.into_kept(),
-        }
-    }
-
-    /// Drives the woken branches, handing each output to `on_output(index, output)`.
-    pub(crate) fn poll(
-        &mut self,
-        cx: &mut Context<'_>,
-        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
-    ) -> Progress {
-        let first = matches!(self.wakes, Wakes::Unstarted);
-        let branches = &mut self.branches;
-        if first {
-            let slots = branches.fill(cx);
-            let small = slots <= SMALL
-                && branches.limit.is_none()
-                && branches.source.is_none()
-                && !branches.hands;
-            self.wakes = if small {
-                Wakes::Task
-            } else {
-                Wakes::Set(Wakers::new(slots))
-            };
-        }
-        let wakers = match &self.wakes {
-            Wakes::Set(wakers) => wakers,
-            Wakes::Task => return branches.poll_all(cx, on_output),
-            Wakes::Unstarted => unreachable!("the wakes are chosen at the first poll"),
-        };
-        let set = wakers.set();
-        set.begin(cx.waker());
-        let task = cx.waker();
-        let mut budget = PENDING_BUDGET;
-        if first {
-            // Poll every branch once, in input order.
-            budget = budget.max(branches.slots.len());
-            for slot in 0..branches.slots.len() {
-                if branches
-                    .run(wakers, slot, &mut budget, task, on_output)
-                    .is_break()
-                {
-                    return Progress::Stopped;
-                }
-            }
-        } else if branches
-            .refill(wakers, &mut budget, task, on_output)
-            .is_break()
-        {
-            return Progress::Stopped;
-        }
-        loop {
-            if set.any() {
-                let mut stopped = false;
-                set.drain(|slot| {
-                    if !stopped {
-                        stopped = branches
-                            .run(wakers, slot, &mut budget, task, on_output)
-                            .is_break();
-                    }
-                });
-                if stopped {
-                    return Progress::Stopped;
-                }
-            }
-            if branches.handed {
-                return branches.hand_over(set);
-            }
-            if branches.running == 0 && branches.source.is_none() {
-                return Progress::Finished;
-            }
-            if !set.any() && set.idle() {
-                return Progress::Pending;
-            }
-            if budget == 0 {
-                // Leave the marks for the next poll, through the executor.
-                set.pause();
-                cx.waker().wake_by_ref();
-                return Progress::Pending;
-            }
-        }
+        })
     }
 }
 
@@ -375,6 +207,83 @@ where
             ),
         }
     }
+
+    /// Every kept value, in input order; call once the driver has finished.
+    pub(crate) fn into_kept(self) -> Vec<K> {
+        match self.branches.outputs {
+            Some(outputs) => outputs.into_vec(),
+            None => self.branches.slots.into_kept(),
+        }
+    }
+
+    /// Drives the woken branches, handing each output to `on_output(index, output)`.
+    /// (The source is an iterator, so a freed slot takes its next branch at
+    /// once: a join has no free slots to refill.)
+    pub(crate) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
+    ) -> Progress {
+        let first = matches!(self.wakes, Wakes::Unstarted);
+        let branches = &mut self.branches;
+        if first {
+            let slots = branches.fill(cx);
+            let small = slots <= SMALL && branches.limit.is_none() && branches.source.is_none();
+            self.wakes = if small {
+                Wakes::Task
+            } else {
+                Wakes::Set(Wakers::new(slots))
+            };
+        }
+        let wakers = match &self.wakes {
+            Wakes::Set(wakers) => wakers,
+            Wakes::Task => return branches.poll_all(cx, on_output),
+            Wakes::Unstarted => unreachable!("the wakes are chosen at the first poll"),
+        };
+        let set = wakers.set();
+        set.begin(cx.waker());
+        let task = cx.waker();
+        let mut budget = PENDING_BUDGET;
+        if first {
+            // Poll every branch once, in input order.
+            budget = budget.max(branches.slots.len());
+            for slot in 0..branches.slots.len() {
+                if branches
+                    .run(wakers, slot, &mut budget, task, on_output)
+                    .is_break()
+                {
+                    return Progress::Stopped;
+                }
+            }
+        }
+        loop {
+            if set.any() {
+                let mut stopped = false;
+                set.drain(|slot| {
+                    if !stopped {
+                        stopped = branches
+                            .run(wakers, slot, &mut budget, task, on_output)
+                            .is_break();
+                    }
+                });
+                if stopped {
+                    return Progress::Stopped;
+                }
+            }
+            if branches.running == 0 && branches.source.is_none() {
+                return Progress::Finished;
+            }
+            if !set.any() && set.idle() {
+                return Progress::Pending;
+            }
+            if budget == 0 {
+                // Leave the marks for the next poll, through the executor.
+                set.pause();
+                cx.waker().wake_by_ref();
+                return Progress::Pending;
+            }
+        }
+    }
 }
 
 impl<I, F, K> Branches<I, F, K> {
@@ -388,9 +297,8 @@ impl<I, F, K> Branches<I, F, K> {
             indices: Vec::new(),
             started: 0,
             running: 0,
-            free: Vec::new(),
+            free: NO_SLOT,
             hands,
-            handed: false,
         }
     }
 }
@@ -425,8 +333,8 @@ where
         }
         self.started = slots.len();
         self.running = slots.len();
+        let empty = slots.len();
         if pending && limit != usize::MAX {
-            self.free = (slots.len()..limit).rev().collect();
             slots.resize_with(limit, || Branch::Gone);
         }
         if let Some(source) = self.source.as_ref().filter(|_| !self.hands) {
@@ -436,44 +344,34 @@ where
             self.outputs = Some(outputs);
         }
         self.slots = Slots::new(slots);
+        for slot in (empty..self.slots.len()).rev() {
+            self.push_free(slot);
+        }
         self.slots.len()
     }
 
-    /// Ends a poll that handed outputs out, with marks left for the next
-    /// (which the consumer makes without a wake, to take more).
-    fn hand_over(&mut self, set: &ReadySet) -> Progress {
-        self.handed = false;
-        set.pause();
-        Progress::Handed
+    /// Puts the empty `slot` on the list of free slots.
+    #[inline]
+    fn push_free(&mut self, slot: usize) {
+        let next = self.free;
+        self.indices()[slot] = next;
+        self.free = slot;
     }
 
-    /// Starts branches of the source in the slots that were empty when this
-    /// poll began, while it has some, and polls each once.
-    fn refill(
-        &mut self,
-        wakers: &Wakers,
-        budget: &mut usize,
-        task: &Waker,
-        on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
-    ) -> ControlFlow<()> {
-        // Slots handed out during this refill go after `waiting`, for the
-        // next poll: each slot takes at most one branch per poll.
-        let waiting = self.free.len();
-        let mut done = 0;
-        while done < waiting {
-            let slot = self.free[done];
-            done += 1;
-            if !self.start(slot, task) {
-                break;
-            }
-            self.run(wakers, slot, budget, task, on_output)?;
+    /// The input index of the branch in each slot (the next free slot, in a
+    /// free one), made when the first slot is reused or freed.
+    #[inline]
+    fn indices(&mut self) -> &mut [usize] {
+        if self.indices.is_empty() {
+            self.indices = (0..self.slots.len()).collect();
         }
-        self.free.drain(..done);
-        ControlFlow::Continue(())
+        &mut self.indices
     }
 
     /// Starts the source's next branch in the empty `slot`; `false` if the
-    /// source has none now (an empty slot waits in `free` if it may later).
+    /// source has none now (an empty slot waits on the list of free slots if
+    /// it may have one later).
+    #[inline]
     fn start(&mut self, slot: usize, task: &Waker) -> bool {
         let Some(source) = &mut self.source else {
             return false;
@@ -485,15 +383,13 @@ where
                 return false;
             }
             Poll::Pending => {
-                self.free.push(slot);
+                self.push_free(slot);
                 return false;
             }
         };
         self.slots.get(slot).set(Branch::Running { future });
-        if self.indices.is_empty() {
-            self.indices = (0..self.slots.len()).collect();
-        }
-        self.indices[slot] = self.started;
+        let index = self.started;
+        self.indices()[slot] = index;
         self.started += 1;
         self.running += 1;
         true
@@ -576,14 +472,6 @@ where
             let kept = match on_output(index, output) {
                 Flow::Keep(kept) => kept,
                 Flow::Stop => return ControlFlow::Break(()),
-                Flow::Hand => {
-                    // The next branch starts at the next poll, once the
-                    // consumer has taken this output: a slot holds a running
-                    // branch or an output not yet taken, never both.
-                    self.handed = true;
-                    self.free.push(slot);
-                    return ControlFlow::Continue(());
-                }
             };
             let Some(outputs) = &mut self.outputs else {
                 // The slot is this branch's alone: keep the value in its place.

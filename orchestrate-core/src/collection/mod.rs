@@ -13,12 +13,13 @@ mod ready_set;
 #[cfg(all(test, loom))]
 mod ready_set_loom;
 mod settled;
+mod source;
 mod stream;
 
-pub use driver::StreamInputs;
 pub use fallible::Fallible;
 pub use first_ok::{FirstOk, first_ok};
 pub use parallel::{Parallel, parallel};
 pub use race::{Race, race};
 pub use settled::{Settled, settled};
+pub use source::StreamInputs;
 pub use stream::{ParallelStream, SettledStream, parallel_stream, settled_stream};

@@ -150,6 +150,14 @@ impl ReadySet {
         self.state.swap(ACTIVE, Ordering::AcqRel);
     }
 
+    /// Registers the task's waker, leaving the state as it is: for a task
+    /// that stayed active since its last poll (it returned an output, and
+    /// is owed no wake for what came since), before it tries
+    /// [`ReadySet::idle`].
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.task.register(waker);
+    }
+
     /// Whether some slot is marked (a hint: marks may land any time, and a
     /// top bit may be left set over nothing after a race with a drain, which
     /// costs one empty drain).
@@ -189,6 +197,53 @@ impl ReadySet {
         }
     }
 
+    /// The next marked slot, its mark cleared, or `None` if no mark is left:
+    /// [`ReadySet::drain`] one slot at a time, with what it has taken from
+    /// the set and not yet handed out kept in `taken` between calls. The
+    /// same swaps in the same order as a drain, only spread over calls, so
+    /// marks that land in between are seen now or later, never lost.
+    #[inline]
+    pub(crate) fn next(&self, taken: &mut Taken) -> Option<usize> {
+        self.next_of(taken, true)
+    }
+
+    /// As [`ReadySet::next`], but only the marks already taken: `None` when
+    /// going on would take the top word again.
+    #[inline]
+    pub(crate) fn next_taken(&self, taken: &mut Taken) -> Option<usize> {
+        self.next_of(taken, false)
+    }
+
+    #[inline]
+    fn next_of(&self, taken: &mut Taken, again: bool) -> Option<usize> {
+        let mut level = 0;
+        loop {
+            let (word, bits) = taken.held[level];
+            if bits != 0 {
+                taken.held[level].1 = bits & (bits - 1);
+                let index = word * BITS + bits.trailing_zeros() as usize;
+                if level == 0 {
+                    return Some(index);
+                }
+                level -= 1;
+                let below = self.words[self.starts[level] + index].swap(0, Ordering::AcqRel);
+                taken.held[level] = (index, below);
+            } else if level < self.lower {
+                level += 1;
+            } else {
+                let top = if again {
+                    self.top.swap(0, Ordering::AcqRel)
+                } else {
+                    0
+                };
+                if top == 0 {
+                    return None;
+                }
+                taken.held[level] = (0, top);
+            }
+        }
+    }
+
     /// `bits` is the word `word` of `level` (the top is level `self.lower`).
     fn drain_bits(&self, level: usize, word: usize, mut bits: u64, each: &mut impl FnMut(usize)) {
         while bits != 0 {
@@ -205,9 +260,17 @@ impl ReadySet {
     }
 }
 
+/// What [`ReadySet::next`] has taken from a set and not yet handed out: per
+/// level, bottom first, a word's index and the bits of it left (a drain's
+/// stack, kept between calls).
+#[derive(Debug, Default)]
+pub(crate) struct Taken {
+    held: [(usize, u64); MAX_LOWER + 1],
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::ReadySet;
+    use super::{ReadySet, Taken};
 
     fn drained(set: &ReadySet) -> Vec<usize> {
         let mut out = Vec::new();
@@ -229,6 +292,36 @@ mod tests {
             assert_eq!(drained(&set), expected, "slots = {slots}");
             assert!(drained(&set).is_empty());
             assert!(!set.any());
+        }
+    }
+
+    #[test]
+    fn next_hands_out_what_drain_would_and_keeps_later_marks() {
+        for slots in [1, 63, 64, 65, 4096, 4097, 300_000] {
+            let set = ReadySet::new(slots);
+            let mut taken = Taken::default();
+            let picks = [slots - 1, 0, slots / 2, slots / 3, slots - 1];
+            for &i in &picks {
+                set.mark(i);
+            }
+            let mut expected: Vec<usize> = picks.to_vec();
+            expected.sort_unstable();
+            expected.dedup();
+            let first = set.next(&mut taken).unwrap();
+            assert_eq!(first, expected[0], "slots = {slots}");
+            // A mark between two calls, of a slot already handed out.
+            set.mark(first);
+            let mut rest = Vec::new();
+            while let Some(i) = set.next(&mut taken) {
+                rest.push(i);
+            }
+            let mut again = expected[1..].to_vec();
+            again.push(first);
+            again.sort_unstable();
+            rest.sort_unstable();
+            assert_eq!(rest, again, "slots = {slots}");
+            assert!(set.next(&mut taken).is_none());
+            assert!(drained(&set).is_empty());
         }
     }
 

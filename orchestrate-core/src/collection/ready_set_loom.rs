@@ -20,7 +20,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 
-use super::ready_set::{BITS, ReadySet};
+use super::ready_set::{BITS, ReadySet, Taken};
 
 /// How the task polls the set.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +34,11 @@ enum Polling {
     /// drain, as if that spent its budget, so that marks race `pause`;
     /// later polls as `Driver` with no budget to speak of.
     PauseFirst,
+    /// As `driver/hand.rs` (a completion stream): one slot at a time with
+    /// `next`, registering the waker only before `idle`, and staying active
+    /// between polls that return an output. The first poll returns after
+    /// its first slot, woken by something else, still active.
+    Stream,
 }
 
 /// The task's side: what it drained so far.
@@ -44,6 +49,10 @@ struct Task {
     /// before it marks it, with no ordering of its own.
     written: Arc<Vec<AtomicBool>>,
     seen: Vec<usize>,
+    /// `Stream` only: what `next` took and has not handed out.
+    taken: Taken,
+    /// `Stream` only: the last poll left the set active.
+    active: bool,
 }
 
 impl Task {
@@ -70,7 +79,9 @@ impl Task {
         polling: Polling,
         first: bool,
     ) -> Poll<()> {
-        set.begin(cx.waker());
+        if !matches!(polling, Polling::Stream) {
+            set.begin(cx.waker());
+        }
         match polling {
             Polling::Plain => {
                 set.drain(|slot| self.take(slot));
@@ -83,6 +94,7 @@ impl Task {
                 set.pause();
                 cx.waker().wake_by_ref();
             }
+            Polling::Stream => return self.poll_stream(set, cx, first),
             Polling::Driver { .. } | Polling::PauseFirst => {
                 let mut budget = match polling {
                     Polling::Driver { budget } => budget,
@@ -113,6 +125,38 @@ impl Task {
             Poll::Ready(())
         } else {
             Poll::Pending
+        }
+    }
+
+    /// One poll as a completion stream's consumer makes it: it takes slots
+    /// until `idle` holds.
+    fn poll_stream(&mut self, set: &ReadySet, cx: &Context<'_>, first: bool) -> Poll<()> {
+        let mut registered = !self.active;
+        if registered {
+            set.begin(cx.waker());
+        }
+        self.active = true;
+        loop {
+            if let Some(slot) = set.next(&mut self.taken) {
+                self.take(slot);
+                if first {
+                    // Returns with the set active; another future wakes it.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                continue;
+            }
+            if self.done() {
+                return Poll::Ready(());
+            }
+            if !registered {
+                set.register(cx.waker());
+                registered = true;
+            }
+            if set.idle() {
+                self.active = false;
+                return Poll::Pending;
+            }
         }
     }
 }
@@ -169,6 +213,8 @@ fn check(
             marked,
             written,
             seen: Vec::new(),
+            taken: Taken::default(),
+            active: false,
         };
         let mut first = true;
         loom::future::block_on(poll_fn(|cx| {
@@ -245,4 +291,14 @@ fn loom_marks_race_pause() {
     check(2, &[0], &[&[1]], Polling::PauseFirst);
     check(65, &[0], &[&[1], &[64]], Polling::PauseFirst);
     check(65, &[0], &[&[1], &[64]], Polling::Driver { budget: 1 });
+}
+
+/// (d) A completion stream's polling: `next` one slot at a time, marks
+/// racing a task that stays active between polls and registers its waker
+/// only before `idle`; one word and two levels.
+#[test]
+fn loom_stream_polling() {
+    check(2, &[0], &[&[1]], Polling::Stream);
+    check(3, &[0], &[&[1], &[2]], Polling::Stream);
+    check(65, &[0], &[&[1], &[64]], Polling::Stream);
 }

@@ -149,8 +149,7 @@ where
             panic!("`Settled` (orchestrate::settled) polled after completion");
         };
         match driver.poll(cx, &mut |_, output| Flow::Keep(output)) {
-            // `Handed` is for completion streams only.
-            Progress::Pending | Progress::Handed => Poll::Pending,
+            Progress::Pending => Poll::Pending,
             Progress::Finished | Progress::Stopped => {
                 let driver = self.driver.take();
                 Poll::Ready(driver.map(Driver::into_kept).unwrap_or_default())

@@ -1,11 +1,10 @@
 //! Completion streams: the outputs of `settled` and `parallel` as they arrive,
 //! over an iterator or a stream of branches, on the same driver as the joins.
 //!
-//! Memory: the stream holds the running branches (at most the limit) and the
-//! outputs of one pass over the woken branches (at most one per slot) until
-//! the consumer takes them; nothing is kept per input.
+//! Memory: the stream holds the running branches (at most the limit), each
+//! with its input index; an output is returned the moment it arrives, and
+//! nothing is kept per input (`driver/hand.rs`).
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -14,9 +13,10 @@ use std::task::{Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use super::Fallible;
-use super::driver::{Driver, Flow, Progress, Source, StreamInputs};
+use super::driver::{Driver, HandOut};
 use super::parallel::Parallel;
 use super::settled::Settled;
+use super::source::{Source, StreamInputs};
 
 impl<I, F> Settled<I, F>
 where
@@ -58,7 +58,6 @@ where
                 .driver
                 .take()
                 .map(|driver| driver.hand_out("settled(..).stream()")),
-            ready: VecDeque::new(),
         }
     }
 }
@@ -96,8 +95,6 @@ where
                 .driver
                 .take()
                 .map(|driver| driver.hand_out("parallel(..).stream()")),
-            ready: VecDeque::new(),
-            failure: None,
         }
     }
 }
@@ -145,7 +142,6 @@ where
     driver.set_limit(limit, "settled_stream");
     SettledStream {
         driver: Some(driver.hand_out("settled_stream")),
-        ready: VecDeque::new(),
     }
 }
 
@@ -190,8 +186,6 @@ where
     driver.set_limit(limit, "parallel_stream");
     ParallelStream {
         driver: Some(driver.hand_out("parallel_stream")),
-        ready: VecDeque::new(),
-        failure: None,
     }
 }
 
@@ -213,9 +207,8 @@ where
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct SettledStream<I, F: Future> {
-    driver: Option<Driver<I, F, ()>>,
-    /// Handed out by the driver, not yet taken by the consumer.
-    ready: VecDeque<(usize, F::Output)>,
+    /// `None` once the stream has ended.
+    driver: Option<HandOut<I, F>>,
 }
 
 /// The completion stream of [`parallel(..).stream()`](Parallel::stream) and
@@ -240,11 +233,8 @@ pub struct ParallelStream<I, F: Future>
 where
     F::Output: Fallible,
 {
-    driver: Option<Driver<I, F, ()>>,
-    /// The `Ok`s handed out by the driver, not yet taken by the consumer.
-    ready: VecDeque<(usize, <F::Output as Fallible>::Ok)>,
-    /// The first `Err`, yielded after the `Ok`s that arrived before it.
-    failure: Option<(usize, <F::Output as Fallible>::Err)>,
+    /// `None` once the stream has ended (after the first `Err`, at once).
+    driver: Option<HandOut<I, F>>,
 }
 
 // The branches live pinned in the driver's heap slice, and a stream of inputs
@@ -254,7 +244,11 @@ impl<I, F: Future> Unpin for ParallelStream<I, F> where F::Output: Fallible {}
 
 impl<I, F: Future> fmt::Debug for SettledStream<I, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Driver::debug(self.driver.as_ref(), "SettledStream", f)
+        Driver::debug(
+            self.driver.as_ref().map(HandOut::driver),
+            "SettledStream",
+            f,
+        )
     }
 }
 
@@ -263,7 +257,11 @@ where
     F::Output: Fallible,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Driver::debug(self.driver.as_ref(), "ParallelStream", f)
+        Driver::debug(
+            self.driver.as_ref().map(HandOut::driver),
+            "ParallelStream",
+            f,
+        )
     }
 }
 
@@ -275,23 +273,14 @@ where
     I: Source<F>,
     F: Future,
 {
-    loop {
-        if let Some(item) = this.ready.pop_front() {
-            return Poll::Ready(Some(item));
-        }
-        let Some(driver) = &mut this.driver else {
-            return Poll::Ready(None);
-        };
-        let ready = &mut this.ready;
-        match driver.poll(cx, &mut |index, output| {
-            ready.push_back((index, output));
-            Flow::Hand
-        }) {
-            Progress::Pending => return Poll::Pending,
-            Progress::Handed => {}
-            Progress::Finished | Progress::Stopped => this.driver = None,
-        }
+    let Some(driver) = &mut this.driver else {
+        return Poll::Ready(None);
+    };
+    let next = driver.poll_next(cx);
+    if let Poll::Ready(None) = next {
+        this.driver = None;
     }
+    next
 }
 
 type ParallelItem<F> = (
@@ -308,34 +297,18 @@ where
     F: Future,
     F::Output: Fallible,
 {
-    loop {
-        if let Some((index, value)) = this.ready.pop_front() {
-            return Poll::Ready(Some((index, Ok(value))));
-        }
-        let Some(driver) = &mut this.driver else {
-            return Poll::Ready(
-                this.failure
-                    .take()
-                    .map(|(index, error)| (index, Err(error))),
-            );
-        };
-        let (ready, failure) = (&mut this.ready, &mut this.failure);
-        match driver.poll(cx, &mut |index, output| match output.into_result() {
-            Ok(value) => {
-                ready.push_back((index, value));
-                Flow::Hand
-            }
-            Err(error) => {
-                *failure = Some((index, error));
-                Flow::Stop
-            }
-        }) {
-            Progress::Pending => return Poll::Pending,
-            Progress::Handed => {}
-            // On a failure, every branch still running is dropped now.
-            Progress::Finished | Progress::Stopped => this.driver = None,
-        }
+    let Some(driver) = &mut this.driver else {
+        return Poll::Ready(None);
+    };
+    let Poll::Ready(next) = driver.poll_next(cx) else {
+        return Poll::Pending;
+    };
+    let item = next.map(|(index, output)| (index, output.into_result()));
+    if matches!(item, None | Some((_, Err(_)))) {
+        // On a failure, every branch still running is dropped now.
+        this.driver = None;
     }
+    Poll::Ready(item)
 }
 
 macro_rules! streams {
@@ -379,7 +352,7 @@ where
     Self: Stream,
 {
     fn is_terminated(&self) -> bool {
-        self.driver.is_none() && self.ready.is_empty()
+        self.driver.is_none()
     }
 }
 
@@ -389,6 +362,6 @@ where
     F::Output: Fallible,
 {
     fn is_terminated(&self) -> bool {
-        self.driver.is_none() && self.ready.is_empty() && self.failure.is_none()
+        self.driver.is_none()
     }
 }
