@@ -62,6 +62,14 @@ pub fn now() -> Instant {
     with_current(|backend| backend.map_or_else(Instant::now, TimerBackend::now))
 }
 
+/// The current instant of the backend in scope or of the process default;
+/// `None` when there is neither, so the caller may read the real clock its
+/// own, faster way.
+#[inline]
+pub(crate) fn backend_now() -> Option<Instant> {
+    with_current(|backend| backend.map(TimerBackend::now))
+}
+
 /// Arms a timer at `at` on the current backend and hands it to `put`, which
 /// runs right where the timer is made: a large timer (tokio's `Sleep`, held
 /// inline) then moves once, straight into its pinned place.
