@@ -200,30 +200,3 @@ fn concurrent_checks_never_exceed_the_burst() {
     });
     assert_eq!(allowed.into_inner(), 5);
 }
-
-/// A process default backend governs `check` as a scope does (the real
-/// clock's fast path is only for when there is neither). `TokioTimer` as the
-/// default reads the real clock outside a paused runtime, so the other tests
-/// of this file see no difference; inside one, tokio's paused clock.
-#[cfg(feature = "tokio")]
-#[test]
-fn a_default_backend_governs_check() {
-    use orchestrate::timer::{TokioTimer, set_default_timer};
-
-    let _ = set_default_timer(TokioTimer);
-    let paused = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a paused tokio runtime");
-    paused.block_on(async {
-        let rate = RateLimiter::per_minute(1);
-        assert_eq!(rate.check(), Ok(()));
-        let refused = rate.check().unwrap_err();
-        assert_eq!(refused.wait_time(), Duration::from_secs(60));
-        let due = tokio::time::Instant::now().into_std() + Duration::from_secs(60);
-        assert_eq!(refused.earliest_possible(), due);
-        tokio::time::advance(Duration::from_secs(60)).await;
-        assert_eq!(rate.check(), Ok(()));
-    });
-}

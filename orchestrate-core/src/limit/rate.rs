@@ -47,6 +47,9 @@ pub struct RateLimiter {
     /// `period / n`, in nanoseconds (at least 1).
     interval: u64,
     burst: u64,
+    /// How far before its theoretical arrival time a start conforms:
+    /// `interval · (burst - 1)`, in nanoseconds (saturating).
+    tolerance: i64,
     /// The theoretical arrival time: when the next start would be due at the
     /// steady rate, in nanoseconds from the core's clock epoch (`NEVER`: never used, as
     /// if long past).
@@ -63,6 +66,18 @@ struct State {
     /// Waiters, in arrival order; only the first one watches the clock.
     queue: VecDeque<(u64, Waker)>,
     next_id: u64,
+}
+
+/// `interval · (burst - 1)`, saturating: computed once, not per check.
+const fn tolerance(interval: u64, burst: u64) -> i64 {
+    let tolerance = interval as u128 * (burst - 1) as u128;
+    if tolerance > i64::MAX as u128 {
+        i64::MAX
+    } else {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)] // checked just above
+        let tolerance = tolerance as i64;
+        tolerance
+    }
 }
 
 /// The error of [`RateLimiter::check`]: no start is allowed yet; says until
@@ -165,6 +180,7 @@ impl RateLimiter {
         RateLimiter {
             interval: interval as u64,
             burst: n as u64,
+            tolerance: tolerance(interval as u64, n as u64),
             tat: AtomicI64::new(NEVER),
             queued: AtomicUsize::new(0),
             state: Mutex::new(State {
@@ -232,6 +248,7 @@ impl RateLimiter {
             "`RateLimiter::burst(0)`: the burst is how many may start at once, so it must be at least 1"
         );
         self.burst = b as u64;
+        self.tolerance = tolerance(self.interval, self.burst);
         self
     }
 
@@ -320,12 +337,6 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// How far before its theoretical arrival time a start conforms.
-    fn tolerance(&self) -> i64 {
-        let tolerance = u128::from(self.interval) * u128::from(self.burst - 1);
-        i64::try_from(tolerance).unwrap_or(i64::MAX)
-    }
-
     fn interval_nanos(&self) -> i64 {
         i64::try_from(self.interval).unwrap_or(i64::MAX)
     }
@@ -334,7 +345,7 @@ impl RateLimiter {
     /// thread may take it first).
     fn earliest(&self, now: i64) -> i64 {
         let tat = self.tat.load(Ordering::Acquire).max(now);
-        tat.saturating_sub(self.tolerance()).max(now)
+        tat.saturating_sub(self.tolerance).max(now)
     }
 
     /// Counts a start at `now_at` (nanoseconds from the core's epoch) if it
@@ -344,7 +355,7 @@ impl RateLimiter {
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
             let due = tat.max(now_at);
-            let conforms_at = due.saturating_sub(self.tolerance());
+            let conforms_at = due.saturating_sub(self.tolerance);
             if conforms_at > now_at {
                 return Err(NotUntil {
                     at: conforms_at,

@@ -74,19 +74,14 @@ pub(crate) fn instant(nanos: i64) -> Instant {
 /// scaled to `Instant`'s clock where it keeps time, else `Instant::now()`.
 #[inline]
 fn real_nanos() -> i64 {
-    let epoch = epoch();
-    if let Some(start) = epoch.ticks
-        && let Some(nanos) = tsc::nanos_since(start)
-    {
-        return nanos;
-    }
-    remeasure(epoch)
+    tsc::nanos().unwrap_or_else(remeasure)
 }
 
 /// Reads `Instant::now()` (exact), and with it measures the counter's scale
 /// again when the reading is tight enough to improve it.
 #[cold]
-fn remeasure(epoch: &Epoch) -> i64 {
+fn remeasure() -> i64 {
+    let epoch = epoch();
     let Some(start) = epoch.ticks else {
         return nanos(Instant::now());
     };
@@ -117,12 +112,27 @@ mod tsc {
     /// measure with (preempted between the two clocks).
     const LOOSEST_READ_PPM: u64 = 10;
 
-    /// Nanoseconds per tick, as a fixed-point number with 32 fractional bits.
-    static SCALE: AtomicU64 = AtomicU64::new(0);
-    /// The ticks from which on [`SCALE`] holds, and until which (0: until
-    /// the first measure).
-    static FROM: AtomicU64 = AtomicU64::new(0);
-    static UNTIL: AtomicU64 = AtomicU64::new(0);
+    /// The last measure, on a cache line of its own (read by every check,
+    /// written every [`REMEASURE_EVERY`]).
+    #[repr(align(64))]
+    struct Measure {
+        /// Nanoseconds per tick, as a fixed-point number with 32 fractional
+        /// bits.
+        scale: AtomicU64,
+        /// The ticks at the epoch.
+        start: AtomicU64,
+        /// The ticks from which on `scale` holds, and until which (0: not
+        /// measured yet).
+        from: AtomicU64,
+        until: AtomicU64,
+    }
+
+    static MEASURE: Measure = Measure {
+        scale: AtomicU64::new(0),
+        start: AtomicU64::new(0),
+        from: AtomicU64::new(0),
+        until: AtomicU64::new(0),
+    };
 
     /// Where the counter is invariant, synchronised across cores and what
     /// the kernel keeps time with (its own checks passed).
@@ -143,25 +153,25 @@ mod tsc {
         safe_arch::read_timestamp_counter()
     }
 
+    /// Never read where not `usable`: nothing is measured there.
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     pub(super) fn ticks() -> u64 {
-        unreachable!("the time-stamp counter is only read where `usable`")
+        0
     }
 
-    /// Nanoseconds since `start` ticks, if a measured scale holds now.
+    /// Nanoseconds since the epoch, if a measured scale holds now (never
+    /// where the counter is not `usable`: nothing is measured there).
     #[inline]
-    pub(super) fn nanos_since(start: u64) -> Option<i64> {
+    pub(super) fn nanos() -> Option<i64> {
         let now = ticks();
-        // Acquire: the scale stored before `UNTIL`.
-        let until = UNTIL.load(Ordering::Acquire);
-        let from = FROM.load(Ordering::Relaxed);
-        if !(from..until).contains(&now) {
+        // Acquire: `start` and `scale` are stored before `until`.
+        let until = MEASURE.until.load(Ordering::Acquire);
+        if !(MEASURE.from.load(Ordering::Relaxed)..until).contains(&now) {
             return None;
         }
-        Some(scaled(
-            now.saturating_sub(start),
-            SCALE.load(Ordering::Relaxed),
-        ))
+        let start = MEASURE.start.load(Ordering::Relaxed);
+        let scale = MEASURE.scale.load(Ordering::Relaxed);
+        Some(scaled(now.saturating_sub(start), scale))
     }
 
     /// `ticks` at `scale`, in nanoseconds (saturating).
@@ -193,10 +203,13 @@ mod tsc {
         };
         let window = (REMEASURE_EVERY.as_nanos() << 32) / u128::from(scale);
         let window = u64::try_from(window).unwrap_or(u64::MAX);
-        SCALE.store(scale, Ordering::Relaxed);
-        FROM.store(after, Ordering::Relaxed);
+        MEASURE.start.store(start, Ordering::Relaxed);
+        MEASURE.scale.store(scale, Ordering::Relaxed);
+        MEASURE.from.store(after, Ordering::Relaxed);
         // Release: a reader that sees the new `UNTIL` sees the scale too.
-        UNTIL.store(after.saturating_add(window), Ordering::Release);
+        MEASURE
+            .until
+            .store(after.saturating_add(window), Ordering::Release);
     }
 }
 
@@ -246,9 +259,9 @@ mod tests {
             );
         }
         // Where the counter keeps time, it was measured and is read now.
-        if let Some(start) = epoch().ticks {
+        if epoch().ticks.is_some() {
             assert!(
-                tsc::nanos_since(start).is_some(),
+                tsc::nanos().is_some(),
                 "the counter's scale was never measured"
             );
         }
