@@ -210,7 +210,7 @@ fn paired_rate_checks() -> String {
     for k in 0..4 {
         one(k); // warm up
     }
-    let mut samples = vec![Vec::with_capacity(PAIRED_ROUNDS); 4];
+    let mut samples: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(PAIRED_ROUNDS));
     for round in 0..PAIRED_ROUNDS {
         for k in 0..4 {
             let contender = (k + round) % 4;

@@ -74,7 +74,7 @@ pub(crate) fn instant(nanos: i64) -> Instant {
 /// scaled to `Instant`'s clock where it keeps time, else `Instant::now()`.
 #[inline]
 fn real_nanos() -> i64 {
-    tsc::nanos().unwrap_or_else(remeasure)
+    tsc::MEASURE.nanos(tsc::ticks()).unwrap_or_else(remeasure)
 }
 
 /// Reads `Instant::now()` (exact), and with it measures the counter's scale
@@ -89,16 +89,18 @@ fn remeasure() -> i64 {
     let now = Instant::now();
     let after = tsc::ticks();
     let elapsed = now.saturating_duration_since(epoch.at);
-    tsc::measured(start, before, after, elapsed);
+    tsc::MEASURE.measured(start, before, after, elapsed);
     i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// The counter's scale, measured against `Instant`'s clock over the whole
 /// time since the epoch and again every [`tsc::REMEASURE_EVERY`]: between two
 /// measures the scaled counter strays from `Instant::now()` by at most the
-/// drift of that span (microseconds), and a measure puts it back.
+/// drift of that span (microseconds), and a measure puts it back. A measure
+/// far off the last one (the counter ran on while `Instant`'s clock stood,
+/// as in a suspend) turns the counter off for good: `Instant::now()` then.
 mod tsc {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::time::Duration;
 
     /// How often the scale is measured again.
@@ -112,27 +114,29 @@ mod tsc {
     /// measure with (preempted between the two clocks).
     const LOOSEST_READ_PPM: u64 = 10;
 
+    /// How far a measure may stray from the last one: twice the most NTP
+    /// slews `Instant`'s clock by (500 ppm).
+    const MOST_CHANGE_PPM: u64 = 1_000;
+
     /// The last measure, on a cache line of its own (read by every check,
     /// written every [`REMEASURE_EVERY`]).
     #[repr(align(64))]
-    struct Measure {
+    pub(super) struct Measure {
         /// Nanoseconds per tick, as a fixed-point number with 32 fractional
         /// bits.
         scale: AtomicU64,
         /// The ticks at the epoch.
         start: AtomicU64,
         /// The ticks from which on `scale` holds, and until which (0: not
-        /// measured yet).
+        /// measured, or off).
         from: AtomicU64,
         until: AtomicU64,
+        /// One measure at a time: the others skip theirs.
+        measuring: AtomicBool,
+        off: AtomicBool,
     }
 
-    static MEASURE: Measure = Measure {
-        scale: AtomicU64::new(0),
-        start: AtomicU64::new(0),
-        from: AtomicU64::new(0),
-        until: AtomicU64::new(0),
-    };
+    pub(super) static MEASURE: Measure = Measure::new();
 
     /// Where the counter is invariant, synchronised across cores and what
     /// the kernel keeps time with (its own checks passed).
@@ -159,21 +163,6 @@ mod tsc {
         0
     }
 
-    /// Nanoseconds since the epoch, if a measured scale holds now (never
-    /// where the counter is not `usable`: nothing is measured there).
-    #[inline]
-    pub(super) fn nanos() -> Option<i64> {
-        let now = ticks();
-        // Acquire: `start` and `scale` are stored before `until`.
-        let until = MEASURE.until.load(Ordering::Acquire);
-        if !(MEASURE.from.load(Ordering::Relaxed)..until).contains(&now) {
-            return None;
-        }
-        let start = MEASURE.start.load(Ordering::Relaxed);
-        let scale = MEASURE.scale.load(Ordering::Relaxed);
-        Some(scaled(now.saturating_sub(start), scale))
-    }
-
     /// `ticks` at `scale`, in nanoseconds (saturating).
     #[inline]
     pub(super) fn scaled(ticks: u64, scale: u64) -> i64 {
@@ -187,29 +176,68 @@ mod tsc {
         u64::try_from(scale).ok().filter(|&scale| scale > 0)
     }
 
-    /// Stores the scale measured by `Instant`'s clock reading `elapsed`
-    /// since the epoch (at `start` ticks) between `before` and `after`
-    /// ticks, if that reading is tight and the span long enough.
-    pub(super) fn measured(start: u64, before: u64, after: u64, elapsed: Duration) {
-        if elapsed < SHORTEST_SPAN || after < before || before < start {
-            return;
+    impl Measure {
+        pub(super) const fn new() -> Measure {
+            Measure {
+                scale: AtomicU64::new(0),
+                start: AtomicU64::new(0),
+                from: AtomicU64::new(0),
+                until: AtomicU64::new(0),
+                measuring: AtomicBool::new(false),
+                off: AtomicBool::new(false),
+            }
         }
-        let span = before + (after - before) / 2 - start;
-        if (after - before) > span / (1_000_000 / LOOSEST_READ_PPM) {
-            return;
+
+        /// Nanoseconds since the epoch at `now` ticks, if a measured scale
+        /// holds then.
+        #[inline]
+        pub(super) fn nanos(&self, now: u64) -> Option<i64> {
+            // Acquire: `start` and `scale` are stored before `until`.
+            let until = self.until.load(Ordering::Acquire);
+            if !(self.from.load(Ordering::Relaxed)..until).contains(&now) {
+                return None;
+            }
+            let start = self.start.load(Ordering::Relaxed);
+            let scale = self.scale.load(Ordering::Relaxed);
+            Some(scaled(now.saturating_sub(start), scale))
         }
-        let Some(scale) = scale_of(elapsed, span) else {
-            return;
-        };
-        let window = (REMEASURE_EVERY.as_nanos() << 32) / u128::from(scale);
-        let window = u64::try_from(window).unwrap_or(u64::MAX);
-        MEASURE.start.store(start, Ordering::Relaxed);
-        MEASURE.scale.store(scale, Ordering::Relaxed);
-        MEASURE.from.store(after, Ordering::Relaxed);
-        // Release: a reader that sees the new `UNTIL` sees the scale too.
-        MEASURE
-            .until
-            .store(after.saturating_add(window), Ordering::Release);
+
+        /// Stores the scale measured by `Instant`'s clock reading `elapsed`
+        /// since the epoch (at `start` ticks) between `before` and `after`
+        /// ticks, if that reading is tight and the span long enough; turns
+        /// the counter off if the scale is far off the last one.
+        pub(super) fn measured(&self, start: u64, before: u64, after: u64, elapsed: Duration) {
+            if elapsed < SHORTEST_SPAN || after < before || before < start {
+                return;
+            }
+            let span = before + (after - before) / 2 - start;
+            if (after - before) > span / (1_000_000 / LOOSEST_READ_PPM) {
+                return;
+            }
+            let Some(scale) = scale_of(elapsed, span) else {
+                return;
+            };
+            if self.measuring.swap(true, Ordering::Acquire) {
+                return;
+            }
+            let last = self.scale.load(Ordering::Relaxed);
+            if self.off.load(Ordering::Relaxed) {
+                // Stays off.
+            } else if last != 0 && scale.abs_diff(last) > last / (1_000_000 / MOST_CHANGE_PPM) {
+                self.off.store(true, Ordering::Relaxed);
+                self.until.store(0, Ordering::Release);
+            } else {
+                let window = (REMEASURE_EVERY.as_nanos() << 32) / u128::from(scale);
+                let window = u64::try_from(window).unwrap_or(u64::MAX);
+                self.start.store(start, Ordering::Relaxed);
+                self.scale.store(scale, Ordering::Relaxed);
+                self.from.store(after, Ordering::Relaxed);
+                // Release: a reader that sees the new `until` sees the scale.
+                self.until
+                    .store(after.saturating_add(window), Ordering::Release);
+            }
+            self.measuring.store(false, Ordering::Release);
+        }
     }
 }
 
@@ -225,7 +253,8 @@ mod tests {
         for at in [
             now,
             now + Duration::from_secs(3600),
-            now - Duration::from_millis(5),
+            now.checked_sub(Duration::from_millis(5))
+                .expect("the clock is past 5 ms"),
         ] {
             assert_eq!(instant(nanos(at)), at);
         }
@@ -240,6 +269,51 @@ mod tests {
         // A century of ticks saturates instead of wrapping.
         assert_eq!(tsc::scaled(u64::MAX, u64::MAX), i64::MAX);
         assert_eq!(tsc::scale_of(Duration::from_secs(1), 0), None);
+    }
+
+    /// A measure of a made-up 1 GHz counter (one tick a nanosecond) that
+    /// started at tick 1,000.
+    #[test]
+    fn a_measure_holds_for_its_window_only() {
+        let measure = tsc::Measure::new();
+        assert_eq!(measure.nanos(5_000), None, "not measured yet");
+        // Too short a span, then too loose a read (1 ms over 0.5 s).
+        measure.measured(1_000, 1_000_000, 1_000_010, Duration::from_millis(1));
+        measure.measured(1_000, 500_000_000, 501_000_000, Duration::from_millis(500));
+        assert_eq!(measure.nanos(600_000_000), None);
+        // A tight read 1 s after the start: 1 ns per tick from then on,
+        // for 100 ms.
+        measure.measured(1_000, 1_000_000_990, 1_000_001_010, Duration::from_secs(1));
+        assert_eq!(measure.nanos(1_000_001_010), Some(1_000_000_010));
+        assert_eq!(measure.nanos(1_050_001_000), Some(1_050_000_000));
+        assert_eq!(measure.nanos(1_100_001_010), None, "past the window");
+        assert_eq!(measure.nanos(1_000_000_000), None, "before the measure");
+    }
+
+    /// A measure 0.2 % off the last one (the counter ran on through a
+    /// suspend) turns the counter off, for good.
+    #[test]
+    fn a_measure_far_off_the_last_turns_the_counter_off() {
+        let measure = tsc::Measure::new();
+        measure.measured(0, 1_000_000_000, 1_000_000_000, Duration::from_secs(1));
+        assert_eq!(measure.nanos(1_000_000_500), Some(1_000_000_500));
+        // Within 0.1 %: measured again.
+        measure.measured(
+            0,
+            2_000_000_000,
+            2_000_000_000,
+            Duration::from_millis(2_001),
+        );
+        assert!(measure.nanos(2_000_000_500).is_some());
+        measure.measured(
+            0,
+            3_000_000_000,
+            3_000_000_000,
+            Duration::from_secs(3) * 1_002 / 1_000,
+        );
+        assert_eq!(measure.nanos(3_000_000_500), None);
+        measure.measured(0, 4_000_000_000, 4_000_000_000, Duration::from_secs(4));
+        assert_eq!(measure.nanos(4_000_000_500), None, "off for good");
     }
 
     /// The real clock, counter or not, stays within a millisecond of
@@ -261,7 +335,7 @@ mod tests {
         // Where the counter keeps time, it was measured and is read now.
         if epoch().ticks.is_some() {
             assert!(
-                tsc::nanos().is_some(),
+                tsc::MEASURE.nanos(tsc::ticks()).is_some(),
                 "the counter's scale was never measured"
             );
         }
