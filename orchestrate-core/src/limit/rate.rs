@@ -23,6 +23,13 @@ use crate::time::{Sleep, instant, now_nanos, sleep_until};
 /// arrival time) in an atomic: a check with no one waiting is a clock read
 /// and a compare-and-swap; only waiters take a lock, for their queue.
 ///
+/// The clock is the [timer backend](crate::timer)'s. With no backend in
+/// scope and no process default, it is the real clock read the cheap way,
+/// as governor reads it through quanta: the CPU's time-stamp counter where
+/// the kernel itself keeps time with it (x86-64 Linux), scaled to
+/// `Instant`'s clock and measured against it again every 100 ms (they
+/// agree within microseconds); elsewhere `Instant::now()`.
+///
 /// Waits run on orchestrate's [timer backend](crate::timer): exact on a
 /// virtual clock, and under a [`Deadline`](crate::Deadline) or a timeout a
 /// wait gives up at it. Waiters start in arrival order, and one cancelled
