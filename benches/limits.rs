@@ -194,18 +194,14 @@ fn paired_rate_checks() -> String {
         Governor::direct(Quota::per_second(NonZeroU32::new(1).expect("positive"))),
     );
     let _ = (refused.0.check(), refused.1.check());
-    // ns per check of `PAIRED_N` checks of contender `k`.
-    let one = |k: usize| {
-        let start = Instant::now();
-        for _ in 0..PAIRED_N {
-            black_box(match k {
-                0 => allowed.0.check().is_ok(),
-                1 => allowed.1.check().is_ok(),
-                2 => refused.0.check().is_ok(),
-                _ => refused.1.check().is_ok(),
-            });
-        }
-        start.elapsed().as_nanos() as f64 / f64::from(PAIRED_N)
+    // ns per check of `PAIRED_N` checks of contender `k`: each contender's
+    // loop a function of its own, as criterion's, so that each check is
+    // inlined (or not) as at a call site of its own.
+    let one = |k: usize| match k {
+        0 => per_check(|| allowed.0.check().is_ok()),
+        1 => per_check(|| allowed.1.check().is_ok()),
+        2 => per_check(|| refused.0.check().is_ok()),
+        _ => per_check(|| refused.1.check().is_ok()),
     };
     for k in 0..4 {
         one(k); // warm up
@@ -240,6 +236,16 @@ fn paired_rate_checks() -> String {
         );
     }
     rows
+}
+
+/// ns per check over `PAIRED_N` calls of `check`.
+#[inline(never)]
+fn per_check(check: impl Fn() -> bool) -> f64 {
+    let start = Instant::now();
+    for _ in 0..PAIRED_N {
+        black_box(check());
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(PAIRED_N)
 }
 
 /// Whether this run asked for the paired rate checks: `cargo bench` (which

@@ -77,6 +77,16 @@ pub fn now() -> Instant {
 /// own, faster way.
 #[inline]
 pub(crate) fn backend_now() -> Option<Instant> {
+    if !ANY_BACKEND.load(Ordering::Acquire) {
+        return None;
+    }
+    scoped_now()
+}
+
+/// [`backend_now`] once a backend may exist: out of line, so that the
+/// callers' fast path stays small enough to inline.
+#[inline(never)]
+fn scoped_now() -> Option<Instant> {
     with_current(|backend| backend.map(TimerBackend::now))
 }
 
