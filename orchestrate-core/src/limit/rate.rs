@@ -58,8 +58,8 @@ pub struct RateLimiter {
     /// `interval · (burst - 1)`, in nanoseconds (saturating).
     tolerance: i64,
     /// The theoretical arrival time: when the next start would be due at the
-    /// steady rate, in nanoseconds from the core's clock epoch (`NEVER`: never used, as
-    /// if long past).
+    /// steady rate, in nanoseconds from the core's clock epoch (`NEVER`:
+    /// never used, as if long past).
     tat: AtomicI64,
     /// How many are queued: `check` reads it without the lock.
     queued: AtomicUsize,
@@ -103,8 +103,8 @@ const fn tolerance(interval: u64, burst: u64) -> i64 {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NotUntil {
     /// When, and the check's instant, in nanoseconds from the core's clock
-    /// epoch: a
-    /// refusal reads the clock once and converts nothing until asked.
+    /// epoch: a refusal reads the clock once and converts nothing until
+    /// asked.
     at: i64,
     checked: i64,
 }
