@@ -20,12 +20,20 @@
 //!   `RateLimiter::check` (direct, not keyed, its default clock), both for a
 //!   rate high enough that every check is allowed, and for one spent at once
 //!   (every check refused).
+//! - **rate check, paired**: the same four checks outside criterion, in
+//!   rounds of 10,000 checks per contender, back to back in an order that
+//!   rotates, each ratio taken within its round (as `compare.rs` does for
+//!   the timeouts): on a shared machine the load moves between criterion's
+//!   benchmarks, seconds apart, and a ratio of their medians with it. Runs
+//!   with the whole bench or alone: `cargo bench --bench limits -- paired`.
 //!
-//! The ratios *ours / peer* come from the medians of this very run.
+//! The ratios *ours / peer* come from the medians of this very run; the
+//! paired rows from the rounds' ratios.
 
 // Nanoseconds far below 2^52 become `f64` for the report.
 #![allow(clippy::cast_precision_loss)]
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::num::NonZeroU32;
@@ -167,6 +175,91 @@ fn rate_check(c: &mut Criterion) {
     }
 }
 
+/// Rounds of the paired rate checks, and checks per contender per round.
+const PAIRED_ROUNDS: usize = 1_000;
+const PAIRED_N: u32 = 10_000;
+
+/// The rate checks in paired rounds (see the module docs). Returns a table:
+/// the median ratio ours / governor and its 10th–90th percentiles over the
+/// rounds, allowed and refused.
+fn paired_rate_checks() -> String {
+    let allowed = (
+        RateLimiter::per_second(1_000_000_000),
+        Governor::direct(Quota::per_second(
+            NonZeroU32::new(1_000_000_000).expect("positive"),
+        )),
+    );
+    let refused = (
+        RateLimiter::per_second(1),
+        Governor::direct(Quota::per_second(NonZeroU32::new(1).expect("positive"))),
+    );
+    let _ = (refused.0.check(), refused.1.check());
+    // ns per check of `PAIRED_N` checks of contender `k`: each contender's
+    // loop a function of its own, as criterion's, so that each check is
+    // inlined (or not) as at a call site of its own.
+    let one = |k: usize| match k {
+        0 => per_check(|| allowed.0.check().is_ok()),
+        1 => per_check(|| allowed.1.check().is_ok()),
+        2 => per_check(|| refused.0.check().is_ok()),
+        _ => per_check(|| refused.1.check().is_ok()),
+    };
+    for k in 0..4 {
+        one(k); // warm up
+    }
+    let mut samples: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(PAIRED_ROUNDS));
+    for round in 0..PAIRED_ROUNDS {
+        for k in 0..4 {
+            let contender = (k + round) % 4;
+            samples[contender].push(one(contender));
+        }
+    }
+    let quantiles = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
+        (at(50), at(10), at(90))
+    };
+    let mut rows = format!(
+        "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / governor: median of the rounds' ratios (p10–p90) | ns per check, medians: ours / governor |\n| --- | --- | --- |\n"
+    );
+    for (workload, ours, theirs) in [("`check`, allowed", 0, 1), ("`check`, refused", 2, 3)] {
+        let ratios = samples[ours]
+            .iter()
+            .zip(&samples[theirs])
+            .map(|(a, b)| a / b)
+            .collect();
+        let (median, p10, p90) = quantiles(ratios);
+        let _ = writeln!(
+            rows,
+            "| {workload}, paired | **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
+            quantiles(samples[ours].clone()).0,
+            quantiles(samples[theirs].clone()).0,
+        );
+    }
+    rows
+}
+
+/// ns per check over `PAIRED_N` calls of `check`.
+#[inline(never)]
+fn per_check(check: impl Fn() -> bool) -> f64 {
+    let start = Instant::now();
+    for _ in 0..PAIRED_N {
+        black_box(check());
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(PAIRED_N)
+}
+
+/// Whether this run asked for the paired rate checks: `cargo bench` (which
+/// passes `--bench`) with no filter, or a filter naming `rate` or `paired`.
+fn wants_paired() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    args.iter().any(|arg| arg == "--bench")
+        && (filters.is_empty()
+            || filters
+                .iter()
+                .any(|filter| filter.contains("rate") || filter.contains("paired")))
+}
+
 fn main() {
     let since = SystemTime::now();
     let mut c = Criterion::default()
@@ -215,5 +308,8 @@ fn main() {
             ours / items,
             ratios.join("; ")
         );
+    }
+    if wants_paired() {
+        print!("{}", paired_rate_checks());
     }
 }

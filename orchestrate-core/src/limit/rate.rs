@@ -5,13 +5,13 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::time::{Sleep, now, sleep_until};
+use crate::time::{Sleep, instant, now_nanos, sleep_until};
 
 /// A rate limit shared across calls: at most `n` starts per period, with a
 /// burst.
@@ -22,6 +22,13 @@ use crate::time::{Sleep, now, sleep_until};
 /// `burst + n·t/period` starts. The state is one instant (the theoretical
 /// arrival time) in an atomic: a check with no one waiting is a clock read
 /// and a compare-and-swap; only waiters take a lock, for their queue.
+///
+/// The clock is the [timer backend](crate::timer)'s. With no backend in
+/// scope and no process default, it is the real clock read the cheap way,
+/// as governor reads it through quanta: the CPU's time-stamp counter where
+/// the kernel itself keeps time with it (x86-64 Linux), scaled to
+/// `Instant`'s clock and measured against it again every 100 ms (they
+/// agree within microseconds); elsewhere `Instant::now()`.
 ///
 /// Waits run on orchestrate's [timer backend](crate::timer): exact on a
 /// virtual clock, and under a [`Deadline`](crate::Deadline) or a timeout a
@@ -47,9 +54,12 @@ pub struct RateLimiter {
     /// `period / n`, in nanoseconds (at least 1).
     interval: u64,
     burst: u64,
+    /// How far before its theoretical arrival time a start conforms:
+    /// `interval · (burst - 1)`, in nanoseconds (saturating).
+    tolerance: i64,
     /// The theoretical arrival time: when the next start would be due at the
-    /// steady rate, in nanoseconds from [`epoch`] (`NEVER`: never used, as
-    /// if long past).
+    /// steady rate, in nanoseconds from the core's clock epoch (`NEVER`:
+    /// never used, as if long past).
     tat: AtomicI64,
     /// How many are queued: `check` reads it without the lock.
     queued: AtomicUsize,
@@ -63,6 +73,18 @@ struct State {
     /// Waiters, in arrival order; only the first one watches the clock.
     queue: VecDeque<(u64, Waker)>,
     next_id: u64,
+}
+
+/// `interval · (burst - 1)`, saturating: computed once, not per check.
+const fn tolerance(interval: u64, burst: u64) -> i64 {
+    let tolerance = interval as u128 * (burst - 1) as u128;
+    if tolerance > i64::MAX as u128 {
+        i64::MAX
+    } else {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)] // checked just above
+        let tolerance = tolerance as i64;
+        tolerance
+    }
 }
 
 /// The error of [`RateLimiter::check`]: no start is allowed yet; says until
@@ -80,8 +102,9 @@ struct State {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NotUntil {
-    /// When, and the check's instant, in nanoseconds from [`epoch`]: a
-    /// refusal reads the clock once and converts nothing until asked.
+    /// When, and the check's instant, in nanoseconds from the core's clock
+    /// epoch: a refusal reads the clock once and converts nothing until
+    /// asked.
     at: i64,
     checked: i64,
 }
@@ -164,6 +187,7 @@ impl RateLimiter {
         RateLimiter {
             interval: interval as u64,
             burst: n as u64,
+            tolerance: tolerance(interval as u64, n as u64),
             tat: AtomicI64::new(NEVER),
             queued: AtomicUsize::new(0),
             state: Mutex::new(State {
@@ -231,6 +255,7 @@ impl RateLimiter {
             "`RateLimiter::burst(0)`: the burst is how many may start at once, so it must be at least 1"
         );
         self.burst = b as u64;
+        self.tolerance = tolerance(self.interval, self.burst);
         self
     }
 
@@ -259,11 +284,18 @@ impl RateLimiter {
     /// assert_eq!(rate.check(), Ok(()));
     /// assert!(rate.check().is_err());
     /// ```
+    #[inline]
     pub fn check(&self) -> Result<(), NotUntil> {
-        let now = now();
+        let now = now_nanos();
         if self.queued.load(Ordering::Acquire) == 0 {
             return self.take(now);
         }
+        self.check_behind(now)
+    }
+
+    /// [`check`](RateLimiter::check) when others may be queued.
+    #[cold]
+    fn check_behind(&self, now: i64) -> Result<(), NotUntil> {
         let state = self.lock();
         let queued = state.queue.len();
         drop(state);
@@ -271,13 +303,12 @@ impl RateLimiter {
             return self.take(now);
         }
         // Behind the queue: an estimate, the queue's turns come first.
-        let at = self.earliest(now);
-        let ahead = Duration::from_nanos(self.interval)
-            .saturating_mul(u32::try_from(queued).unwrap_or(u32::MAX));
-        let at = at.checked_add(ahead).unwrap_or(at);
+        let queued = i64::try_from(queued).unwrap_or(i64::MAX);
         Err(NotUntil {
-            at: nanos(at),
-            checked: nanos(now),
+            at: self
+                .earliest(now)
+                .saturating_add(self.interval_nanos().saturating_mul(queued)),
+            checked: now,
         })
     }
 
@@ -313,31 +344,25 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// How far before its theoretical arrival time a start conforms.
-    fn tolerance(&self) -> i64 {
-        let tolerance = u128::from(self.interval) * u128::from(self.burst - 1);
-        i64::try_from(tolerance).unwrap_or(i64::MAX)
-    }
-
     fn interval_nanos(&self) -> i64 {
         i64::try_from(self.interval).unwrap_or(i64::MAX)
     }
 
-    /// The earliest instant the next start conforms (an estimate: another
+    /// The earliest time the next start conforms (an estimate: another
     /// thread may take it first).
-    fn earliest(&self, now: Instant) -> Instant {
-        let now_at = nanos(now);
-        let tat = self.tat.load(Ordering::Acquire).max(now_at);
-        instant(tat.saturating_sub(self.tolerance()).max(now_at))
+    fn earliest(&self, now: i64) -> i64 {
+        let tat = self.tat.load(Ordering::Acquire).max(now);
+        tat.saturating_sub(self.tolerance).max(now)
     }
 
-    /// Counts a start at `now` if it conforms.
-    fn take(&self, now: Instant) -> Result<(), NotUntil> {
-        let now_at = nanos(now);
+    /// Counts a start at `now_at` (nanoseconds from the core's epoch) if it
+    /// conforms.
+    #[inline]
+    fn take(&self, now_at: i64) -> Result<(), NotUntil> {
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
             let due = tat.max(now_at);
-            let conforms_at = due.saturating_sub(self.tolerance());
+            let conforms_at = due.saturating_sub(self.tolerance);
             if conforms_at > now_at {
                 return Err(NotUntil {
                     at: conforms_at,
@@ -353,33 +378,6 @@ impl RateLimiter {
                 Err(actual) => tat = actual,
             }
         }
-    }
-}
-
-/// The instant `tat` counts from: the first one a rate limiter needed.
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-/// `at` in nanoseconds from [`epoch`] (a virtual clock's instants may come
-/// before it), saturating.
-fn nanos(at: Instant) -> i64 {
-    let epoch = epoch();
-    match at.checked_duration_since(epoch) {
-        Some(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
-        None => i64::try_from((epoch - at).as_nanos()).map_or(NEVER + 1, |before| -before),
-    }
-}
-
-/// The instant `nanos` from [`epoch`], saturating at the clock's range.
-fn instant(nanos: i64) -> Instant {
-    let epoch = epoch();
-    let from_epoch = Duration::from_nanos(nanos.unsigned_abs());
-    if nanos >= 0 {
-        epoch.checked_add(from_epoch).unwrap_or(epoch)
-    } else {
-        epoch.checked_sub(from_epoch).unwrap_or(epoch)
     }
 }
 
@@ -412,7 +410,7 @@ impl Turn<'_> {
     fn poll_turn(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             let rate = self.rate;
-            let now = now();
+            let now = now_nanos();
             let mut state = rate.lock();
             let id = match self.stage {
                 Stage::Running => return Poll::Ready(()),

@@ -12,7 +12,7 @@ mod try_timeout;
 #[cfg(feature = "test-util")]
 mod virtual_clock;
 
-pub(crate) use clock::now;
+pub(crate) use clock::{instant, now, now_nanos};
 pub use deadline::Deadline;
 pub use elapsed::Elapsed;
 pub use ext::TimeoutExt;

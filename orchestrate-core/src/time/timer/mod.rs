@@ -46,7 +46,7 @@ pub use builtin::AsyncIoTimer;
 pub use builtin::FuturesTimer;
 #[cfg(feature = "tokio")]
 pub use builtin::TokioTimer;
-pub(crate) use scope::{NEVER_AFTER, arm_after, arm_at};
+pub(crate) use scope::{NEVER_AFTER, arm_after, arm_at, backend_now};
 #[cfg(feature = "test-util")]
 pub(crate) use scope::{Scope, shared};
 pub use scope::{WithTimer, now, set_default_timer, with_timer};

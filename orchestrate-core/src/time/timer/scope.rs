@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -23,10 +24,19 @@ thread_local! {
 
 static DEFAULT: OnceLock<Shared> = OnceLock::new();
 
+/// Whether this process ever entered a scope or set a default: until then
+/// there is no backend to look up (a thread-local holds one only after its
+/// own thread stored `true` here).
+static ANY_BACKEND: AtomicBool = AtomicBool::new(false);
+
 /// Calls `f` with the current backend: the scope's, the process default, or
 /// `None` for futures-timer.
 #[inline]
 fn with_current<R>(f: impl FnOnce(Option<&dyn TimerBackend>) -> R) -> R {
+    // Acquire: a default set before `true` was stored is seen.
+    if !ANY_BACKEND.load(Ordering::Acquire) {
+        return f(None);
+    }
     let mut f = Some(f);
     let scoped = CURRENT.try_with(|current| {
         let current = current.borrow();
@@ -60,6 +70,24 @@ fn with_current<R>(f: impl FnOnce(Option<&dyn TimerBackend>) -> R) -> R {
 #[inline]
 pub fn now() -> Instant {
     with_current(|backend| backend.map_or_else(Instant::now, TimerBackend::now))
+}
+
+/// The current instant of the backend in scope or of the process default;
+/// `None` when there is neither, so the caller may read the real clock its
+/// own, faster way.
+#[inline]
+pub(crate) fn backend_now() -> Option<Instant> {
+    if !ANY_BACKEND.load(Ordering::Acquire) {
+        return None;
+    }
+    scoped_now()
+}
+
+/// [`backend_now`] once a backend may exist: out of line, so that the
+/// callers' fast path stays small enough to inline.
+#[inline(never)]
+fn scoped_now() -> Option<Instant> {
+    with_current(|backend| backend.map(TimerBackend::now))
 }
 
 /// Arms a timer at `at` on the current backend and hands it to `put`, which
@@ -119,6 +147,7 @@ pub fn set_default_timer<B: TimerBackend>(backend: B) -> Result<(), B> {
         Some(backend) => Arc::new(backend),
         None => unreachable!("`get_or_init` runs its closure at most once"),
     });
+    ANY_BACKEND.store(true, Ordering::Release);
     match backend {
         None => Ok(()),
         Some(backend) => Err(backend),
@@ -204,6 +233,9 @@ pub(crate) struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     pub(crate) fn enter(slot: &'a mut Option<Shared>) -> Self {
+        if !ANY_BACKEND.load(Ordering::Relaxed) {
+            ANY_BACKEND.store(true, Ordering::Release);
+        }
         // Moves, not clones: entering a scope touches no reference count.
         let mut mine = slot.take();
         let outer = if let Ok(outer) = CURRENT.try_with(|current| current.replace(mine.take())) {
