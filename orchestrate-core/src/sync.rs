@@ -1,15 +1,16 @@
-//! The atomics of the lock-free wake set (`collection/ready_set.rs`), in one
-//! place: std's and atomic-waker's, or loom's under `--cfg loom`, so that the
-//! model-checks (`collection/ready_set_loom.rs`) explore every interleaving
-//! of the very code that ships.
+//! The atomics of the lock-free wake set (`collection/ready_set.rs`) and of
+//! the time-stamp counter's measure (`time/clock.rs`), in one place: std's
+//! and atomic-waker's, or loom's under `--cfg loom`, so that the
+//! model-checks (`collection/ready_set_loom.rs`, `time/clock_loom.rs`)
+//! explore every interleaving of the very code that ships.
 
 #[cfg(not(loom))]
 pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom_waker::AtomicWaker;
 

@@ -31,6 +31,7 @@ pub(crate) fn now_nanos() -> i64 {
 struct Epoch {
     at: Instant,
     /// The time-stamp counter at `at`, if it keeps time here.
+    #[cfg_attr(loom, allow(dead_code))]
     ticks: Option<u64>,
 }
 
@@ -72,13 +73,22 @@ pub(crate) fn instant(nanos: i64) -> Instant {
 
 /// The real clock in nanoseconds from [`epoch`]: the time-stamp counter
 /// scaled to `Instant`'s clock where it keeps time, else `Instant::now()`.
+#[cfg(not(loom))]
 #[inline]
 fn real_nanos() -> i64 {
     tsc::MEASURE.nanos(tsc::ticks()).unwrap_or_else(remeasure)
 }
 
+/// Under loom, whose atomics cannot be in a `static`, `Instant::now()` (the
+/// measure's model-checks build theirs).
+#[cfg(loom)]
+fn real_nanos() -> i64 {
+    nanos(Instant::now())
+}
+
 /// Reads `Instant::now()` (exact), and with it measures the counter's scale
 /// again when the reading is tight enough to improve it.
+#[cfg(not(loom))]
 #[cold]
 fn remeasure() -> i64 {
     let epoch = epoch();
@@ -99,9 +109,12 @@ fn remeasure() -> i64 {
 /// drift of that span (microseconds), and a measure puts it back. A measure
 /// far off the last one (the counter ran on while `Instant`'s clock stood,
 /// as in a suspend) turns the counter off for good: `Instant::now()` then.
+// Under loom only its model-checks use it.
+#[cfg_attr(loom, allow(dead_code))]
 mod tsc {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::time::Duration;
+
+    use crate::sync::{AtomicBool, AtomicU64, Ordering};
 
     /// How often the scale is measured again.
     pub(super) const REMEASURE_EVERY: Duration = Duration::from_millis(100);
@@ -136,6 +149,7 @@ mod tsc {
         off: AtomicBool,
     }
 
+    #[cfg(not(loom))]
     pub(super) static MEASURE: Measure = Measure::new();
 
     /// Where the counter is invariant, synchronised across cores and what
@@ -176,8 +190,9 @@ mod tsc {
         u64::try_from(scale).ok().filter(|&scale| scale > 0)
     }
 
-    impl Measure {
-        pub(super) const fn new() -> Measure {
+    /// A measure not taken yet.
+    macro_rules! unmeasured {
+        () => {
             Measure {
                 scale: AtomicU64::new(0),
                 start: AtomicU64::new(0),
@@ -186,6 +201,20 @@ mod tsc {
                 measuring: AtomicBool::new(false),
                 off: AtomicBool::new(false),
             }
+        };
+    }
+
+    impl Measure {
+        /// `const`, for the `static`.
+        #[cfg(not(loom))]
+        pub(super) const fn new() -> Measure {
+            unmeasured!()
+        }
+
+        /// loom's atomics are not `const`.
+        #[cfg(loom)]
+        pub(super) fn new() -> Measure {
+            unmeasured!()
         }
 
         /// Nanoseconds since the epoch at `now` ticks, if a measured scale
@@ -241,7 +270,12 @@ mod tsc {
     }
 }
 
-#[cfg(test)]
+// Model-checks of the measure's publication, under every interleaving.
+#[cfg(all(test, loom))]
+#[path = "clock_loom.rs"]
+mod clock_loom;
+
+#[cfg(all(test, not(loom)))]
 mod tests {
     use std::time::{Duration, Instant};
 
