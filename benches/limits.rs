@@ -20,12 +20,13 @@
 //!   `RateLimiter::check` (direct, not keyed, its default clock), both for a
 //!   rate high enough that every check is allowed, and for one spent at once
 //!   (every check refused).
-//! - **rate check, paired**: the same four checks outside criterion, in
-//!   rounds of 10,000 checks per contender, back to back in an order that
-//!   rotates, each ratio taken within its round (as `compare.rs` does for
-//!   the timeouts): on a shared machine the load moves between criterion's
-//!   benchmarks, seconds apart, and a ratio of their medians with it. Runs
-//!   with the whole bench or alone: `cargo bench --bench limits -- paired`.
+//! - **paired**: the uncontended runs and the four checks again outside
+//!   criterion, in rounds of 10,000 calls per contender, back to back in an
+//!   order that rotates, each ratio taken within its round (as `compare.rs`
+//!   does for the timeouts): on a shared machine the load moves between
+//!   criterion's benchmarks, seconds apart, and a ratio of their medians with
+//!   it. Runs with the whole bench or alone: `cargo bench --bench limits --
+//!   paired`.
 //!
 //! The ratios *ours / peer* come from the medians of this very run; the
 //! paired rows from the rounds' ratios.
@@ -175,13 +176,57 @@ fn rate_check(c: &mut Criterion) {
     }
 }
 
-/// Rounds of the paired rate checks, and checks per contender per round.
+/// Rounds of the paired measurements, and calls per contender per round.
 const PAIRED_ROUNDS: usize = 1_000;
 const PAIRED_N: u32 = 10_000;
 
-/// The rate checks in paired rounds (see the module docs). Returns a table:
-/// the median ratio ours / governor and its 10th–90th percentiles over the
-/// rounds, allowed and refused.
+/// `PAIRED_ROUNDS` rounds of every contender of `one` (ns per call of
+/// contender `k`), back to back in an order that rotates each round: the
+/// samples of each contender, round by round.
+fn paired_rounds<const N: usize>(one: impl Fn(usize) -> f64) -> [Vec<f64>; N] {
+    for k in 0..N {
+        one(k); // warm up
+    }
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(PAIRED_ROUNDS));
+    for round in 0..PAIRED_ROUNDS {
+        for k in 0..N {
+            let contender = (k + round) % N;
+            samples[contender].push(one(contender));
+        }
+    }
+    samples
+}
+
+/// A table of `rows` (workload, ours, peer, peer's name): the median of the
+/// rounds' ratios ours / peer, its 10th–90th percentiles, and the medians in
+/// ns.
+fn paired_table(samples: &[Vec<f64>], rows: &[(&str, usize, usize, &str)]) -> String {
+    let quantiles = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
+        (at(50), at(10), at(90))
+    };
+    let mut table = format!(
+        "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns per call, medians: ours / peer |\n| --- | --- | --- |\n"
+    );
+    for &(workload, ours, theirs, peer) in rows {
+        let ratios = samples[ours]
+            .iter()
+            .zip(&samples[theirs])
+            .map(|(a, b)| a / b)
+            .collect();
+        let (median, p10, p90) = quantiles(ratios);
+        let _ = writeln!(
+            table,
+            "| {workload}, paired | {peer} **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
+            quantiles(samples[ours].clone()).0,
+            quantiles(samples[theirs].clone()).0,
+        );
+    }
+    table
+}
+
+/// The rate checks in paired rounds (see the module docs).
 fn paired_rate_checks() -> String {
     let allowed = (
         RateLimiter::per_second(1_000_000_000),
@@ -194,48 +239,50 @@ fn paired_rate_checks() -> String {
         Governor::direct(Quota::per_second(NonZeroU32::new(1).expect("positive"))),
     );
     let _ = (refused.0.check(), refused.1.check());
-    // ns per check of `PAIRED_N` checks of contender `k`: each contender's
-    // loop a function of its own, as criterion's, so that each check is
-    // inlined (or not) as at a call site of its own.
-    let one = |k: usize| match k {
+    // Each contender's loop a function of its own, as criterion's, so that
+    // each check is inlined (or not) as at a call site of its own.
+    let samples: [Vec<f64>; 4] = paired_rounds(|k| match k {
         0 => per_check(|| allowed.0.check().is_ok()),
         1 => per_check(|| allowed.1.check().is_ok()),
         2 => per_check(|| refused.0.check().is_ok()),
         _ => per_check(|| refused.1.check().is_ok()),
-    };
-    for k in 0..4 {
-        one(k); // warm up
-    }
-    let mut samples: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(PAIRED_ROUNDS));
-    for round in 0..PAIRED_ROUNDS {
-        for k in 0..4 {
-            let contender = (k + round) % 4;
-            samples[contender].push(one(contender));
-        }
-    }
-    let quantiles = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
-        (at(50), at(10), at(90))
-    };
-    let mut rows = format!(
-        "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / governor: median of the rounds' ratios (p10–p90) | ns per check, medians: ours / governor |\n| --- | --- | --- |\n"
-    );
-    for (workload, ours, theirs) in [("`check`, allowed", 0, 1), ("`check`, refused", 2, 3)] {
-        let ratios = samples[ours]
-            .iter()
-            .zip(&samples[theirs])
-            .map(|(a, b)| a / b)
-            .collect();
-        let (median, p10, p90) = quantiles(ratios);
-        let _ = writeln!(
-            rows,
-            "| {workload}, paired | **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
-            quantiles(samples[ours].clone()).0,
-            quantiles(samples[theirs].clone()).0,
-        );
-    }
-    rows
+    });
+    paired_table(
+        &samples,
+        &[
+            ("`check`, allowed", 0, 1, "governor"),
+            ("`check`, refused", 2, 3, "governor"),
+        ],
+    )
+}
+
+/// The uncontended `run` in paired rounds, against both semaphores.
+fn paired_uncontended() -> String {
+    let ours = Limiter::new(PERMITS);
+    let tokio = tokio::sync::Semaphore::new(PERMITS);
+    let async_lock = async_lock::Semaphore::new(PERMITS);
+    let samples: [Vec<f64>; 3] = paired_rounds(|k| match k {
+        0 => per_run(|| async { ours.run(ready(black_box(1_u64))).await }),
+        1 => per_run(|| async {
+            let permit = tokio.acquire().await.expect("never closed");
+            let out = ready(black_box(1_u64)).await;
+            drop(permit);
+            out
+        }),
+        _ => per_run(|| async {
+            let guard = async_lock.acquire().await;
+            let out = ready(black_box(1_u64)).await;
+            drop(guard);
+            out
+        }),
+    });
+    paired_table(
+        &samples,
+        &[
+            ("uncontended `run`", 0, 1, "tokio `Semaphore`"),
+            ("uncontended `run`", 0, 2, "async-lock `Semaphore`"),
+        ],
+    )
 }
 
 /// ns per check over `PAIRED_N` calls of `check`.
@@ -248,16 +295,31 @@ fn per_check(check: impl Fn() -> bool) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(PAIRED_N)
 }
 
-/// Whether this run asked for the paired rate checks: `cargo bench` (which
-/// passes `--bench`) with no filter, or a filter naming `rate` or `paired`.
+/// ns per run over `PAIRED_N` runs of `make().await` in one `block_on`.
+#[inline(never)]
+fn per_run<F: Future>(mut make: impl FnMut() -> F) -> f64 {
+    block_on(async {
+        let start = Instant::now();
+        for _ in 0..PAIRED_N {
+            black_box(make().await);
+        }
+        start.elapsed().as_nanos() as f64 / f64::from(PAIRED_N)
+    })
+}
+
+/// Whether this run asked for the paired rounds: `cargo bench` (which passes
+/// `--bench`) with no filter, or a filter naming `rate`, `uncontended` or
+/// `paired`.
 fn wants_paired() -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
     args.iter().any(|arg| arg == "--bench")
         && (filters.is_empty()
-            || filters
-                .iter()
-                .any(|filter| filter.contains("rate") || filter.contains("paired")))
+            || filters.iter().any(|filter| {
+                ["rate", "uncontended", "paired"]
+                    .iter()
+                    .any(|word| filter.contains(word))
+            }))
 }
 
 fn main() {
@@ -310,6 +372,7 @@ fn main() {
         );
     }
     if wants_paired() {
+        print!("{}", paired_uncontended());
         print!("{}", paired_rate_checks());
     }
 }

@@ -190,7 +190,9 @@ fn twice_fallible() -> impl Iterator<Item = Gated<Result<u64, ()>>> {
 
 /// Drains a stream, keeping nothing.
 async fn drain<S: futures::Stream>(stream: S) {
-    stream.for_each(|item| async move { drop(black_box(item)) }).await;
+    stream
+        .for_each(|item| async move { drop(black_box(item)) })
+        .await;
 }
 
 fn main() {
