@@ -97,7 +97,7 @@ use futures::{StreamExt as _, stream};
 use futures_concurrency::prelude::*;
 use orchestrate::timer::{TokioTimer, with_timer};
 
-use orchestrate_benches::report::report;
+use orchestrate_benches::report::{Paired, paired, report};
 use orchestrate_benches::workloads::{countdown, ready, yield_once};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
@@ -487,28 +487,21 @@ fn paired_timeouts() -> String {
             samples[contender].push(one(contender));
         }
     }
-    let quantiles = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
-        (at(50), at(10), at(90))
-    };
     let mut rows = format!(
         "| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns/item, medians: ours / peer |\n| --- | --- | --- |\n"
     );
     for (ours, peer) in [(0, 3), (0, 2), (1, 2), (1, 3)] {
-        let ratios = samples[ours]
-            .iter()
-            .zip(&samples[peer])
-            .map(|(a, b)| a / b)
-            .collect();
-        let (median, p10, p90) = quantiles(ratios);
+        let Paired {
+            median,
+            p10,
+            p90,
+            ours: ours_ns,
+            peer: peer_ns,
+        } = paired(&samples[ours], &samples[peer]);
         let _ = writeln!(
             rows,
-            "| timeout, inner pending once, paired ({}) | {} **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
-            contenders[ours],
-            contenders[peer],
-            quantiles(samples[ours].clone()).0,
-            quantiles(samples[peer].clone()).0,
+            "| timeout, inner pending once, paired ({}) | {} **{median:.2}×** ({p10:.2}–{p90:.2}) | {ours_ns:.1} / {peer_ns:.1} |",
+            contenders[ours], contenders[peer],
         );
     }
     rows

@@ -47,7 +47,7 @@ use futures::task::LocalSpawnExt as _;
 use governor::{Quota, RateLimiter as Governor};
 use orchestrate::{Limiter, RateLimiter};
 
-use orchestrate_benches::report::median;
+use orchestrate_benches::report::{Paired, median, paired};
 use orchestrate_benches::workloads::{ready, yield_once};
 
 const PERMITS: usize = 8;
@@ -201,26 +201,20 @@ fn paired_rounds<const N: usize>(one: impl Fn(usize) -> f64) -> [Vec<f64>; N] {
 /// rounds' ratios ours / peer, its 10th–90th percentiles, and the medians in
 /// ns.
 fn paired_table(samples: &[Vec<f64>], rows: &[(&str, usize, usize, &str)]) -> String {
-    let quantiles = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        let at = |percent: usize| values[(values.len() - 1) * percent / 100];
-        (at(50), at(10), at(90))
-    };
     let mut table = format!(
         "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns per call, medians: ours / peer |\n| --- | --- | --- |\n"
     );
     for &(workload, ours, theirs, peer) in rows {
-        let ratios = samples[ours]
-            .iter()
-            .zip(&samples[theirs])
-            .map(|(a, b)| a / b)
-            .collect();
-        let (median, p10, p90) = quantiles(ratios);
+        let Paired {
+            median,
+            p10,
+            p90,
+            ours: ours_ns,
+            peer: peer_ns,
+        } = paired(&samples[ours], &samples[theirs]);
         let _ = writeln!(
             table,
-            "| {workload}, paired | {peer} **{median:.2}×** ({p10:.2}–{p90:.2}) | {:.1} / {:.1} |",
-            quantiles(samples[ours].clone()).0,
-            quantiles(samples[theirs].clone()).0,
+            "| {workload}, paired | {peer} **{median:.2}×** ({p10:.2}–{p90:.2}) | {ours_ns:.1} / {peer_ns:.1} |",
         );
     }
     table
@@ -372,7 +366,7 @@ fn main() {
         );
     }
     if wants_paired() {
-        print!("{}", paired_uncontended());
         print!("{}", paired_rate_checks());
+        print!("{}", paired_uncontended());
     }
 }

@@ -200,3 +200,39 @@ pub fn report(since: SystemTime, sizes: &[usize], limits: &[(usize, usize)], pai
         println!("written to {}", path.display());
     }
 }
+
+/// Two contenders timed in paired rounds: the median of the rounds' ratios
+/// ours / peer, its 10th and 90th percentiles, and each side's median.
+#[derive(Debug, Clone, Copy)]
+pub struct Paired {
+    /// The median of the rounds' ratios.
+    pub median: f64,
+    /// Their 10th percentile.
+    pub p10: f64,
+    /// Their 90th percentile.
+    pub p90: f64,
+    /// The median of our samples.
+    pub ours: f64,
+    /// The median of the peer's samples.
+    pub peer: f64,
+}
+
+/// The ratios of the rounds' samples `ours[i] / peer[i]`, summarized.
+pub fn paired(ours: &[f64], peer: &[f64]) -> Paired {
+    let ratios = ours.iter().zip(peer).map(|(a, b)| a / b).collect();
+    let (median, p10, p90) = quantiles(ratios);
+    Paired {
+        median,
+        p10,
+        p90,
+        ours: quantiles(ours.to_vec()).0,
+        peer: quantiles(peer.to_vec()).0,
+    }
+}
+
+/// The median, 10th and 90th percentiles of `values`.
+fn quantiles(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let at = |percent: usize| values[(values.len() - 1) * percent / 100];
+    (at(50), at(10), at(90))
+}
