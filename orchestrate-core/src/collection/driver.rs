@@ -313,10 +313,12 @@ where
     /// leaves the rest of the `limit` slots empty, for later branches.
     fn fill(&mut self, cx: &mut Context<'_>) -> usize {
         let limit = self.limit.map_or(usize::MAX, NonZeroUsize::get);
-        let mut slots = Vec::new();
+        // `with_capacity`, not `reserve`: a direct allocation, not the
+        // growth path.
+        let left = self.source.as_ref().map_or(0, Source::left);
+        let mut slots = Vec::with_capacity(left.min(limit));
         let mut pending = false;
         if let Some(source) = &mut self.source {
-            slots.reserve(source.left().min(limit));
             while slots.len() < limit {
                 match source.poll_branch(cx) {
                     Poll::Ready(Some(future)) => slots.push(Branch::Running { future }),
@@ -396,25 +398,32 @@ where
     }
 
     /// A small join's poll: every running branch, in input order, with the
-    /// task's waker (no slot is reused: the source is exhausted).
+    /// task's waker; a finished branch keeps its value in its own slot (no
+    /// slot is reused: the source is exhausted, and there is no limit).
+    #[inline]
     fn poll_all(
         &mut self,
         cx: &mut Context<'_>,
         on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> Progress {
-        // The task's waker only starts branches from the source, which is
-        // exhausted here.
-        let task = Waker::noop();
-        let mut budget = usize::MAX;
-        for slot in 0..self.slots.len() {
-            if self
-                .run_in(cx, slot, &mut budget, task, on_output)
-                .is_break()
-            {
-                return Progress::Stopped;
+        let mut running = 0;
+        for (index, mut slot) in self.slots.iter_mut().enumerate() {
+            let Some(future) = slot.as_mut().running() else {
+                continue;
+            };
+            let Poll::Ready(output) = future.poll(cx) else {
+                running += 1;
+                continue;
+            };
+            // The branch is dropped before its output is handed over.
+            slot.set(Branch::Gone);
+            match on_output(index, output) {
+                Flow::Keep(kept) => slot.keep(kept),
+                Flow::Stop => return Progress::Stopped,
             }
         }
-        if self.running == 0 {
+        self.running = running;
+        if running == 0 {
             Progress::Finished
         } else {
             Progress::Pending
