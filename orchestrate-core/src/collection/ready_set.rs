@@ -119,21 +119,17 @@ impl ReadySet {
             return;
         }
         let mut index = slot / BITS;
-        for level in 1..=self.lower {
-            let bit = 1 << (index % BITS);
-            let word = if level == self.lower {
-                &self.top
-            } else {
-                &self.words[self.starts[level] + index / BITS]
-            };
-            if word.load(Ordering::Acquire) & bit != 0
-                || word.fetch_or(bit, Ordering::AcqRel) & bit != 0
-            {
+        for level in 1..self.lower {
+            let word = &self.words[self.starts[level] + index / BITS];
+            if !newly_set(word, 1 << (index % BITS)) {
                 return;
             }
             index /= BITS;
         }
-        self.signal();
+        // The top is a single word: `index < BITS` here.
+        if newly_set(&self.top, 1 << index) {
+            self.signal();
+        }
     }
 
     #[inline]
@@ -272,6 +268,13 @@ impl ReadySet {
             }
         }
     }
+}
+
+/// Sets `bit` in `word` above level 0; `false` if it was already set (see
+/// [`ReadySet::mark`] for why a plain load may skip the `fetch_or`).
+#[inline]
+fn newly_set(word: &AtomicU64, bit: u64) -> bool {
+    word.load(Ordering::Acquire) & bit == 0 && word.fetch_or(bit, Ordering::AcqRel) & bit == 0
 }
 
 /// Calls `each` with the index of every set bit of `bits`, the word `word`
