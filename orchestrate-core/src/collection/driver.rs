@@ -494,3 +494,64 @@ where
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use super::SMALL;
+    use crate::collection::settled;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn small_joins_poll_every_branch_with_the_task_waker_and_keep_input_order() {
+        for n in [1, 2, SMALL, SMALL + 1] {
+            let count = Arc::new(Count(AtomicUsize::new(0)));
+            let task = Waker::from(Arc::clone(&count));
+            let mut cx = Context::from_waker(&task);
+            // Branch i finishes at poll n - i: the last branch first.
+            let mut join = pin!(settled((0..n).map(|i| branch_at(n, i, &task))));
+            let mut polls = 0;
+            let out = loop {
+                polls += 1;
+                if let Poll::Ready(out) = join.as_mut().poll(&mut cx) {
+                    break out;
+                }
+                assert!(polls < 2 * n, "n = {n}: the join never finished");
+            };
+            let expected: Vec<usize> = (0..n).map(|i| n - i).collect();
+            assert_eq!(out, expected, "n = {n}");
+        }
+    }
+
+    /// Branch `i` of `n`: ready at its `n - i`th poll (its waker is checked
+    /// against the task's for the join's size, `n`).
+    fn branch_at(n: usize, i: usize, task: &Waker) -> impl Future<Output = usize> + '_ {
+        let mut seen = 0;
+        std::future::poll_fn(move |cx: &mut Context<'_>| {
+            assert_eq!(
+                cx.waker().will_wake(task),
+                n <= SMALL,
+                "n = {n}: a small join polls with the task's waker, a larger one with its own"
+            );
+            seen += 1;
+            if seen == n - i {
+                Poll::Ready(seen)
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+    }
+}
