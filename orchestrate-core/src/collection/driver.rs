@@ -313,10 +313,12 @@ where
     /// leaves the rest of the `limit` slots empty, for later branches.
     fn fill(&mut self, cx: &mut Context<'_>) -> usize {
         let limit = self.limit.map_or(usize::MAX, NonZeroUsize::get);
-        let mut slots = Vec::new();
+        // `with_capacity`, not `reserve`: a direct allocation, not the
+        // growth path.
+        let left = self.source.as_ref().map_or(0, Source::left);
+        let mut slots = Vec::with_capacity(left.min(limit));
         let mut pending = false;
         if let Some(source) = &mut self.source {
-            slots.reserve(source.left().min(limit));
             while slots.len() < limit {
                 match source.poll_branch(cx) {
                     Poll::Ready(Some(future)) => slots.push(Branch::Running { future }),
@@ -396,25 +398,32 @@ where
     }
 
     /// A small join's poll: every running branch, in input order, with the
-    /// task's waker (no slot is reused: the source is exhausted).
+    /// task's waker; a finished branch keeps its value in its own slot (no
+    /// slot is reused: the source is exhausted, and there is no limit).
+    #[inline]
     fn poll_all(
         &mut self,
         cx: &mut Context<'_>,
         on_output: &mut impl FnMut(usize, F::Output) -> Flow<K>,
     ) -> Progress {
-        // The task's waker only starts branches from the source, which is
-        // exhausted here.
-        let task = Waker::noop();
-        let mut budget = usize::MAX;
-        for slot in 0..self.slots.len() {
-            if self
-                .run_in(cx, slot, &mut budget, task, on_output)
-                .is_break()
-            {
-                return Progress::Stopped;
+        let mut running = 0;
+        for (index, mut slot) in self.slots.iter_mut().enumerate() {
+            let Some(future) = slot.as_mut().running() else {
+                continue;
+            };
+            let Poll::Ready(output) = future.poll(cx) else {
+                running += 1;
+                continue;
+            };
+            // The branch is dropped before its output is handed over.
+            slot.set(Branch::Gone);
+            match on_output(index, output) {
+                Flow::Keep(kept) => slot.keep(kept),
+                Flow::Stop => return Progress::Stopped,
             }
         }
-        if self.running == 0 {
+        self.running = running;
+        if running == 0 {
             Progress::Finished
         } else {
             Progress::Pending
@@ -483,5 +492,66 @@ where
                 return ControlFlow::Continue(());
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use super::SMALL;
+    use crate::collection::settled;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn small_joins_poll_every_branch_with_the_task_waker_and_keep_input_order() {
+        for n in [1, 2, SMALL, SMALL + 1] {
+            let count = Arc::new(Count(AtomicUsize::new(0)));
+            let task = Waker::from(Arc::clone(&count));
+            let mut cx = Context::from_waker(&task);
+            // Branch i finishes at poll n - i: the last branch first.
+            let mut join = pin!(settled((0..n).map(|i| branch_at(n, i, &task))));
+            let mut polls = 0;
+            let out = loop {
+                polls += 1;
+                if let Poll::Ready(out) = join.as_mut().poll(&mut cx) {
+                    break out;
+                }
+                assert!(polls < 2 * n, "n = {n}: the join never finished");
+            };
+            let expected: Vec<usize> = (0..n).map(|i| n - i).collect();
+            assert_eq!(out, expected, "n = {n}");
+        }
+    }
+
+    /// Branch `i` of `n`: ready at its `n - i`th poll (its waker is checked
+    /// against the task's for the join's size, `n`).
+    fn branch_at(n: usize, i: usize, task: &Waker) -> impl Future<Output = usize> + '_ {
+        let mut seen = 0;
+        std::future::poll_fn(move |cx: &mut Context<'_>| {
+            assert_eq!(
+                cx.waker().will_wake(task),
+                n <= SMALL,
+                "n = {n}: a small join polls with the task's waker, a larger one with its own"
+            );
+            seen += 1;
+            if seen == n - i {
+                Poll::Ready(seen)
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
     }
 }

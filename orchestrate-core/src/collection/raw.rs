@@ -78,6 +78,21 @@ impl<F, K> Slots<F, K> {
         }
     }
 
+    /// Every slot, pinned, in order: the same projection as [`Slots::get`],
+    /// without a bounds check per slot.
+    #[inline]
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = Pin<&mut Branch<F, K>>> {
+        // SAFETY: as in `get`: each element of the pinned slice is projected
+        // once, and is never moved through the projection.
+        unsafe { self.slots.as_mut().get_unchecked_mut() }
+            .iter_mut()
+            .map(|slot| {
+                // SAFETY: `slot` is an element of the pinned slice, which
+                // `Slots` never moves (see `get`).
+                unsafe { Pin::new_unchecked(slot) }
+            })
+    }
+
     /// Every kept value, in slot order. Panics (dropping the slots in place)
     /// unless every slot holds a kept value.
     pub(crate) fn into_kept(self) -> Vec<K> {

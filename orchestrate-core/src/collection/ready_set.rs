@@ -119,21 +119,17 @@ impl ReadySet {
             return;
         }
         let mut index = slot / BITS;
-        for level in 1..=self.lower {
-            let bit = 1 << (index % BITS);
-            let word = if level == self.lower {
-                &self.top
-            } else {
-                &self.words[self.starts[level] + index / BITS]
-            };
-            if word.load(Ordering::Acquire) & bit != 0
-                || word.fetch_or(bit, Ordering::AcqRel) & bit != 0
-            {
+        for level in 1..self.lower {
+            let word = &self.words[self.starts[level] + index / BITS];
+            if !newly_set(word, 1 << (index % BITS)) {
                 return;
             }
             index /= BITS;
         }
-        self.signal();
+        // The top is a single word: `index < BITS` here.
+        if newly_set(&self.top, 1 << index) {
+            self.signal();
+        }
     }
 
     #[inline]
@@ -189,11 +185,28 @@ impl ReadySet {
 
     /// Calls `each` with every marked slot, clearing the marks. Slots marked
     /// while this runs are seen now or by the next drain, never lost.
+    ///
+    /// Top-down and depth-first, as [`ReadySet::next`]. Up to two levels
+    /// below the top (262 144 slots) in nested loops: with one mark at a time
+    /// (a branch that wakes the next), a call per level costs more than the
+    /// swaps.
     #[inline]
     pub(crate) fn drain(&self, mut each: impl FnMut(usize)) {
-        let bits = self.top.swap(0, Ordering::AcqRel);
-        if bits != 0 {
-            self.drain_bits(self.lower, 0, bits, &mut each);
+        let top = self.top.swap(0, Ordering::AcqRel);
+        match self.lower {
+            0 => for_bits(0, top, each),
+            1 => for_bits(0, top, |word| {
+                let bits = self.words[word].swap(0, Ordering::AcqRel);
+                for_bits(word, bits, &mut each);
+            }),
+            2 => for_bits(0, top, |upper| {
+                let bits = self.words[self.starts[1] + upper].swap(0, Ordering::AcqRel);
+                for_bits(upper, bits, |word| {
+                    let bits = self.words[word].swap(0, Ordering::AcqRel);
+                    for_bits(word, bits, &mut each);
+                });
+            }),
+            lower => self.drain_bits(lower, 0, top, &mut each),
         }
     }
 
@@ -212,6 +225,18 @@ impl ReadySet {
     #[inline]
     pub(crate) fn next_taken(&self, taken: &mut Taken) -> Option<usize> {
         self.next_of(taken, false)
+    }
+
+    /// `bits` is the word `word` of `level` (the top is level `self.lower`).
+    fn drain_bits(&self, level: usize, word: usize, bits: u64, each: &mut impl FnMut(usize)) {
+        for_bits(word, bits, |index| {
+            if level == 0 {
+                each(index);
+            } else {
+                let below = self.words[self.starts[level - 1] + index].swap(0, Ordering::AcqRel);
+                self.drain_bits(level - 1, index, below, each);
+            }
+        });
     }
 
     #[inline]
@@ -243,20 +268,22 @@ impl ReadySet {
             }
         }
     }
+}
 
-    /// `bits` is the word `word` of `level` (the top is level `self.lower`).
-    fn drain_bits(&self, level: usize, word: usize, mut bits: u64, each: &mut impl FnMut(usize)) {
-        while bits != 0 {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let index = word * BITS + bit;
-            if level == 0 {
-                each(index);
-            } else {
-                let below = self.words[self.starts[level - 1] + index].swap(0, Ordering::AcqRel);
-                self.drain_bits(level - 1, index, below, each);
-            }
-        }
+/// Sets `bit` in `word` above level 0; `false` if it was already set (see
+/// [`ReadySet::mark`] for why a plain load may skip the `fetch_or`).
+#[inline]
+fn newly_set(word: &AtomicU64, bit: u64) -> bool {
+    word.load(Ordering::Acquire) & bit == 0 && word.fetch_or(bit, Ordering::AcqRel) & bit == 0
+}
+
+/// Calls `each` with the index of every set bit of `bits`, the word `word`
+/// of its level (`word * BITS + bit`), lowest first.
+#[inline]
+fn for_bits(word: usize, mut bits: u64, mut each: impl FnMut(usize)) {
+    while bits != 0 {
+        each(word * BITS + bits.trailing_zeros() as usize);
+        bits &= bits - 1;
     }
 }
 
