@@ -97,7 +97,7 @@ use futures::{StreamExt as _, stream};
 use futures_concurrency::prelude::*;
 use orchestrate::timer::{TokioTimer, with_timer};
 
-use orchestrate_benches::report::{Paired, paired, report};
+use orchestrate_benches::report::{Paired, paired, paired_head, report};
 use orchestrate_benches::workloads::{countdown, ready, yield_once};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
@@ -487,9 +487,7 @@ fn paired_timeouts() -> String {
             samples[contender].push(one(contender));
         }
     }
-    let mut rows = format!(
-        "| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns/item, medians: ours / peer |\n| --- | --- | --- |\n"
-    );
+    let mut rows = paired_head(PAIRED_ROUNDS, PAIRED_N, "ns/item");
     for (ours, peer) in [(0, 3), (0, 2), (1, 2), (1, 3)] {
         let Paired {
             median,

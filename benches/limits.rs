@@ -47,7 +47,7 @@ use futures::task::LocalSpawnExt as _;
 use governor::{Quota, RateLimiter as Governor};
 use orchestrate::{Limiter, RateLimiter};
 
-use orchestrate_benches::report::{Paired, median, paired};
+use orchestrate_benches::report::{Paired, median, paired, paired_head};
 use orchestrate_benches::workloads::{ready, yield_once};
 
 const PERMITS: usize = 8;
@@ -201,9 +201,7 @@ fn paired_rounds<const N: usize>(one: impl Fn(usize) -> f64) -> [Vec<f64>; N] {
 /// rounds' ratios ours / peer, its 10th–90th percentiles, and the medians in
 /// ns.
 fn paired_table(samples: &[Vec<f64>], rows: &[(&str, usize, usize, &str)]) -> String {
-    let mut table = format!(
-        "\n| paired rounds ({PAIRED_ROUNDS} × {PAIRED_N}) | ours / peer: median of the rounds' ratios (p10–p90) | ns per call, medians: ours / peer |\n| --- | --- | --- |\n"
-    );
+    let mut table = format!("\n{}", paired_head(PAIRED_ROUNDS, PAIRED_N, "ns per call"));
     for &(workload, ours, theirs, peer) in rows {
         let Paired {
             median,

@@ -217,6 +217,14 @@ pub struct Paired {
     pub peer: f64,
 }
 
+/// The head of a table of paired rows: `rounds` rounds of `calls` per
+/// contender, times in `unit`.
+pub fn paired_head(rounds: usize, calls: u32, unit: &str) -> String {
+    format!(
+        "| paired rounds ({rounds} × {calls}) | ours / peer: median of the rounds' ratios (p10–p90) | {unit}, medians: ours / peer |\n| --- | --- | --- |\n"
+    )
+}
+
 /// The ratios of the rounds' samples `ours[i] / peer[i]`, summarized.
 pub fn paired(ours: &[f64], peer: &[f64]) -> Paired {
     let ratios = ours.iter().zip(peer).map(|(a, b)| a / b).collect();

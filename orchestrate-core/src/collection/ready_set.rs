@@ -305,17 +305,27 @@ mod tests {
         out
     }
 
+    /// One, two and three levels, each at and around a level's edge.
+    const SIZES: [usize; 7] = [1, 63, 64, 65, 4096, 4097, 300_000];
+
+    /// A set of `slots` with its last, first, middle and third slots marked
+    /// (the last twice), and those slots in order, once each.
+    fn marked(slots: usize) -> (ReadySet, Vec<usize>) {
+        let set = ReadySet::new(slots);
+        let picks = [slots - 1, 0, slots / 2, slots / 3, slots - 1];
+        for &i in &picks {
+            set.mark(i);
+        }
+        let mut expected = picks.to_vec();
+        expected.sort_unstable();
+        expected.dedup();
+        (set, expected)
+    }
+
     #[test]
     fn marks_come_back_once_in_slot_order() {
-        for slots in [1, 63, 64, 65, 4096, 4097, 300_000] {
-            let set = ReadySet::new(slots);
-            let picks = [slots - 1, 0, slots / 2, slots / 3, slots - 1];
-            for &i in &picks {
-                set.mark(i);
-            }
-            let mut expected: Vec<usize> = picks.to_vec();
-            expected.sort_unstable();
-            expected.dedup();
+        for slots in SIZES {
+            let (set, expected) = marked(slots);
             assert_eq!(drained(&set), expected, "slots = {slots}");
             assert!(drained(&set).is_empty());
             assert!(!set.any());
@@ -324,16 +334,9 @@ mod tests {
 
     #[test]
     fn next_hands_out_what_drain_would_and_keeps_later_marks() {
-        for slots in [1, 63, 64, 65, 4096, 4097, 300_000] {
-            let set = ReadySet::new(slots);
+        for slots in SIZES {
+            let (set, expected) = marked(slots);
             let mut taken = Taken::default();
-            let picks = [slots - 1, 0, slots / 2, slots / 3, slots - 1];
-            for &i in &picks {
-                set.mark(i);
-            }
-            let mut expected: Vec<usize> = picks.to_vec();
-            expected.sort_unstable();
-            expected.dedup();
             let first = set.next(&mut taken).unwrap();
             assert_eq!(first, expected[0], "slots = {slots}");
             // A mark between two calls, of a slot already handed out.
