@@ -66,30 +66,36 @@ fn on_futures<F: Future>(b: &mut Bencher<'_>, mut make: impl FnMut() -> F) {
     });
 }
 
+// The uncontended run of each contender, in an `async` block of the same
+// shape: a ready future under a permit.
+
+async fn ours_run(limiter: &Limiter) -> u64 {
+    limiter.run(ready(black_box(1_u64))).await
+}
+
+async fn tokio_run(semaphore: &tokio::sync::Semaphore) -> u64 {
+    let permit = semaphore.acquire().await.expect("never closed");
+    let out = ready(black_box(1_u64)).await;
+    drop(permit);
+    out
+}
+
+async fn async_lock_run(semaphore: &async_lock::Semaphore) -> u64 {
+    let guard = semaphore.acquire().await;
+    let out = ready(black_box(1_u64)).await;
+    drop(guard);
+    out
+}
+
 fn uncontended(c: &mut Criterion) {
     let mut group = c.benchmark_group("limiter_uncontended");
     let ours = Limiter::new(PERMITS);
     let tokio = tokio::sync::Semaphore::new(PERMITS);
     let async_lock = async_lock::Semaphore::new(PERMITS);
-    // Each contender in an `async` block of the same shape.
-    group.bench_function("ours", |b| {
-        on_futures(b, || async { ours.run(ready(black_box(1_u64))).await });
-    });
-    group.bench_function("tokio_semaphore", |b| {
-        on_futures(b, || async {
-            let permit = tokio.acquire().await.expect("never closed");
-            let out = ready(black_box(1_u64)).await;
-            drop(permit);
-            out
-        });
-    });
+    group.bench_function("ours", |b| on_futures(b, || ours_run(&ours)));
+    group.bench_function("tokio_semaphore", |b| on_futures(b, || tokio_run(&tokio)));
     group.bench_function("async_lock_semaphore", |b| {
-        on_futures(b, || async {
-            let guard = async_lock.acquire().await;
-            let out = ready(black_box(1_u64)).await;
-            drop(guard);
-            out
-        });
+        on_futures(b, || async_lock_run(&async_lock));
     });
     group.finish();
 }
@@ -254,19 +260,9 @@ fn paired_uncontended() -> String {
     let tokio = tokio::sync::Semaphore::new(PERMITS);
     let async_lock = async_lock::Semaphore::new(PERMITS);
     let samples: [Vec<f64>; 3] = paired_rounds(|k| match k {
-        0 => per_run(|| async { ours.run(ready(black_box(1_u64))).await }),
-        1 => per_run(|| async {
-            let permit = tokio.acquire().await.expect("never closed");
-            let out = ready(black_box(1_u64)).await;
-            drop(permit);
-            out
-        }),
-        _ => per_run(|| async {
-            let guard = async_lock.acquire().await;
-            let out = ready(black_box(1_u64)).await;
-            drop(guard);
-            out
-        }),
+        0 => per_run(|| ours_run(&ours)),
+        1 => per_run(|| tokio_run(&tokio)),
+        _ => per_run(|| async_lock_run(&async_lock)),
     });
     paired_table(
         &samples,

@@ -37,6 +37,13 @@ fn with_current<R>(f: impl FnOnce(Option<&dyn TimerBackend>) -> R) -> R {
     if !ANY_BACKEND.load(Ordering::Acquire) {
         return f(None);
     }
+    with_backend(f)
+}
+
+/// [`with_current`] once a backend may exist: the scope's, else the process
+/// default, else `None`.
+#[inline]
+fn with_backend<R>(f: impl FnOnce(Option<&dyn TimerBackend>) -> R) -> R {
     let mut f = Some(f);
     let scoped = CURRENT.try_with(|current| {
         let current = current.borrow();
@@ -87,7 +94,7 @@ pub(crate) fn backend_now() -> Option<Instant> {
 /// callers' fast path stays small enough to inline.
 #[inline(never)]
 fn scoped_now() -> Option<Instant> {
-    with_current(|backend| backend.map(TimerBackend::now))
+    with_backend(|backend| backend.map(TimerBackend::now))
 }
 
 /// Arms a timer at `at` on the current backend and hands it to `put`, which
