@@ -5,6 +5,7 @@
 mod as_breaker;
 mod branch;
 mod checks;
+mod joins;
 mod limit;
 mod limited;
 mod resilience;
@@ -14,6 +15,7 @@ mod timeout;
 pub use crate::branch::Branch;
 pub use as_breaker::{AsBreaker, as_breaker};
 pub use checks::*;
+pub use joins::*;
 pub use limit::{AsLimiter, AsRateLimiter, FromRejected, LimitResult, try_run_within};
 pub use limited::{Limited, LimitedError, elapsed_into, limited};
 pub use resilience::{

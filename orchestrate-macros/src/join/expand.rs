@@ -1,6 +1,6 @@
 //! The expansion. Each branch is turned into a future where it is written (so
-//! type errors point at the offending branch), then moved into a struct made
-//! for this call, whose `Future` impl polls each branch in order:
+//! type errors point at the offending branch), then moved into a struct whose
+//! `Future` impl polls each branch in order:
 //!
 //! ```text
 //! match ([limit(dur),] parallel_branch(a), parallel_branch(b)) {
@@ -8,12 +8,17 @@
 //!         [f0.set_limit(__limit); f1.set_limit(__limit);]
 //!         let c0 = convert_like(&e0, &e0, move |x| pair(&e0, &e0).same_error(x));
 //!         let c1 = convert_like(&e0, &e1, move |x| pair(&e0, &e1).same_error(x));
-//!         struct Join<F0, K0, C0, F1, K1, C1> { #[pin] f0: Branch<F0, K0>, c0: C0, … }
-//!         impl<…> Future for Join<…> { … }
-//!         Join { f0, c0, f1, c1 }
+//!         __private::Parallel2 { f0, c0, f1, c1 }
 //!     }
 //! }
 //! ```
+//!
+//! Up to 12 branches the struct is one of `orchestrate-core`'s
+//! (`__private/joins.rs`), so the user's crate only instantiates it: a struct
+//! and impl made for each call cost about as much build time again as the
+//! rest of a small flow. Past 12 the expansion makes them for the call
+//! (`struct Join<F0, K0, C0, …>` and `impl Future for Join<…>`), polled the
+//! same way.
 //!
 //! The converters are zero-sized and turn each branch's error (or value)
 //! into the one type of the whole call. They are built by checks that infer
@@ -270,13 +275,7 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
     // errors from a call through it are reported on that branch.
     let private_at = |span: Span| located(private.clone(), span);
 
-    let Names {
-        strukt,
-        cx,
-        this,
-        limit,
-        ..
-    } = &names;
+    let limit = &names.limit;
     let made = input.branches.iter().zip(&pieces).map(|(branch, piece)| {
         let private = private_at(piece.span);
         let constructor = Ident::new(kind.constructor(), piece.span);
@@ -316,51 +315,98 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
         .iter()
         .map(|piece| converters(&join, piece, &pieces[0], input, &private_at(piece.span)));
 
-    let params = pieces.iter().map(|piece| join.params(piece));
-    let fields = pieces.iter().map(|piece| join.fields(piece, &private));
-    let init = pieces.iter().map(|piece| join.init(piece));
-    let impl_params = pieces.iter().map(|piece| join.impl_params(piece));
-    let self_args = pieces.iter().map(|piece| join.self_args(piece));
-    let bounds = pieces
-        .iter()
-        .map(|piece| join.bounds(piece, &private, &names));
-    let (out_params, output) = join.output(&pieces, &private, &names);
-    let body = poll_body(kind, &pieces, &names, &private);
-    let must_use = format!(
-        "`{}!` does nothing unless you `.await` or poll it",
-        kind.name()
-    );
+    let future = if pieces.len() <= MAX_ARITY {
+        compiled_join(kind, &pieces, &private)
+    } else {
+        call_struct(&join, &pieces, &names, &private)
+    };
 
     quote! {
         match (#limit_value #(#made,)*) {
             (#limit_binding #(#bound,)*) => {
                 #set_limits
                 #(#converters)*
-                #private::pin_project! {
-                    #[must_use = #must_use]
-                    struct #strukt<#(#params)*> {
-                        #(#fields)*
-                    }
-                }
-                impl<#(#impl_params)* #out_params> #private::Future for #strukt<#(#self_args)*>
-                where
-                    #(#bounds)*
-                {
-                    type Output = #output;
-
-                    // An uninhabited error type makes the arms that handle
-                    // an error unreachable, which is fine.
-                    #[allow(unreachable_code, unreachable_patterns)]
-                    fn poll(self: #private::Pin<&mut Self>, #cx: &mut #private::Context<'_>) -> #private::Poll<Self::Output> {
-                        #[allow(unused_mut)]
-                        let mut #this = self.project();
-                        #body
-                    }
-                }
-                #strukt { #(#init)* }
+                #future
             }
         }
     }
+}
+
+/// A struct and `Future` impl made for this call, and its literal.
+fn call_struct(
+    join: &JoinStruct,
+    pieces: &[Piece],
+    names: &Names,
+    private: &TokenStream,
+) -> TokenStream {
+    let Names {
+        strukt, cx, this, ..
+    } = names;
+    let params = pieces.iter().map(|piece| join.params(piece));
+    let fields = pieces.iter().map(|piece| join.fields(piece, private));
+    let init = pieces.iter().map(|piece| join.init(piece));
+    let impl_params = pieces.iter().map(|piece| join.impl_params(piece));
+    let self_args = pieces.iter().map(|piece| join.self_args(piece));
+    let bounds = pieces
+        .iter()
+        .map(|piece| join.bounds(piece, private, names));
+    let (out_params, output) = join.output(pieces, private, names);
+    let body = poll_body(join.kind, pieces, names, private);
+    let must_use = format!(
+        "`{}!` does nothing unless you `.await` or poll it",
+        join.kind.name()
+    );
+    quote! {
+        #private::pin_project! {
+            #[must_use = #must_use]
+            struct #strukt<#(#params)*> {
+                #(#fields)*
+            }
+        }
+        impl<#(#impl_params)* #out_params> #private::Future for #strukt<#(#self_args)*>
+        where
+            #(#bounds)*
+        {
+            type Output = #output;
+
+            // An uninhabited error type makes the arms that handle
+            // an error unreachable, which is fine.
+            #[allow(unreachable_code, unreachable_patterns)]
+            fn poll(self: #private::Pin<&mut Self>, #cx: &mut #private::Context<'_>) -> #private::Poll<Self::Output> {
+                #[allow(unused_mut)]
+                let mut #this = self.project();
+                #body
+            }
+        }
+        #strukt { #(#init)* }
+    }
+}
+
+/// The most branches `orchestrate-core` has a compiled join struct for
+/// (`__private::MAX_ARITY`; a call with more makes its own struct).
+const MAX_ARITY: usize = 12;
+
+/// A literal of the compiled join struct of this kind and arity, for
+/// example `__private::Parallel2 { f0: __f0, c0: __c0, f1: __f1, c1: __c1 }`.
+fn compiled_join(kind: Kind, pieces: &[Piece], private: &TokenStream) -> TokenStream {
+    let strukt = format_ident!("{}{}", kind.type_name(), pieces.len());
+    let fields = pieces.iter().enumerate().map(|(i, piece)| {
+        let at = |prefix: &str| format_ident!("{}{}", prefix, i);
+        let (f, v, c) = (at("f"), at("v"), at("c"));
+        let Piece {
+            field,
+            value,
+            error,
+            ..
+        } = piece;
+        match kind {
+            Kind::Settled => quote!(#f: #field,),
+            Kind::Parallel => quote!(#f: #field, #c: #error,),
+            Kind::Race => quote!(#f: #field, #v: #value,),
+            Kind::FirstOk => quote!(#f: #field, #v: #value, #c: #error,),
+        }
+    });
+    quote!(#private::#strukt { #(#fields)* })
 }
 
 /// The `let`s that build one branch's converters, at the branch.

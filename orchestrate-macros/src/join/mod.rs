@@ -1,5 +1,7 @@
-//! `parallel!`, `settled!`, `race!`, `first_ok!`: each expands to a future of
-//! a struct made for the call, one field per branch, with no heap allocation.
+//! `parallel!`, `settled!`, `race!`, `first_ok!`: each expands to a future
+//! with one field per branch and no heap allocation: a struct compiled in
+//! `orchestrate-core` for up to 12 branches, a struct made for the call past
+//! that.
 
 mod expand;
 mod input;

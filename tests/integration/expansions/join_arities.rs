@@ -142,6 +142,102 @@ fn main() {
             Ok(1)
         );
 
+        // 13 branches: one past the joins compiled in the library, so each
+        // call makes its own struct; it behaves as the compiled ones.
+        let thirteen = parallel!(
+            ok(1),
+            ok(2),
+            ok(3),
+            ok(4),
+            ok(5),
+            ok(6),
+            ok(7),
+            ok(8),
+            ok(9),
+            ok(10),
+            ok(11),
+            ok(12),
+            ok(13)
+        )
+        .await
+        .unwrap();
+        assert_eq!(thirteen.12, 13);
+        assert_eq!(
+            parallel!(
+                ok(1),
+                ok(2),
+                ok(3),
+                ok(4),
+                ok(5),
+                ok(6),
+                ok(7),
+                ok(8),
+                ok(9),
+                ok(10),
+                ok(11),
+                ok(12),
+                fail(13)
+            )
+            .await
+            .err(),
+            Some("branch 13 failed".to_string())
+        );
+        let thirteen = settled!(
+            value(1),
+            value(2),
+            value(3),
+            value(4),
+            value(5),
+            value(6),
+            value(7),
+            value(8),
+            value(9),
+            value(10),
+            value(11),
+            value(12),
+            value(13)
+        )
+        .await;
+        assert_eq!(thirteen.12, 13);
+        assert_eq!(
+            race!(
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                std::future::pending(),
+                value(13)
+            )
+            .await,
+            13
+        );
+        let none = first_ok!(
+            fail(1),
+            fail(2),
+            fail(3),
+            fail(4),
+            fail(5),
+            fail(6),
+            fail(7),
+            fail(8),
+            fail(9),
+            fail(10),
+            fail(11),
+            fail(12),
+            fail(13)
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(none.len(), 13);
+        assert_eq!(none.errors()[12], "branch 13 failed");
+
         // 40 branches
         let forty = parallel!(
             ok(1),
