@@ -28,11 +28,11 @@ impl<F: Future> Branch<F, F::Output> {
     }
 }
 
-impl<F, T, E> Branch<F, T>
+impl<F, T, E> Branch<F, Result<T, E>>
 where
     F: Future<Output = Result<T, E>>,
 {
-    /// `parallel!`: keeps the `Ok` value and hands back an `Err` at once.
+    /// `parallel!`: keeps an `Ok` and hands back an `Err` at once.
     /// `Ready(Ok(()))` once the branch has succeeded.
     pub fn poll_ok(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), E>> {
         let output = match self.as_mut().project() {
@@ -43,23 +43,18 @@ where
             _ => return Poll::Ready(Ok(())),
         };
         match output {
-            Ok(value) => {
-                self.set(Branch::Kept { value: Some(value) });
-                Poll::Ready(Ok(()))
-            }
             Err(error) => {
                 self.cancel();
                 Poll::Ready(Err(error))
             }
+            ok => {
+                self.set(Branch::Kept { value: Some(ok) });
+                Poll::Ready(Ok(()))
+            }
         }
     }
-}
 
-impl<F, T, E> Branch<F, E>
-where
-    F: Future<Output = Result<T, E>>,
-{
-    /// `first_ok!`: keeps the `Err` and hands back an `Ok` at once.
+    /// `first_ok!`: keeps an `Err` and hands back an `Ok` at once.
     /// `Ready(None)` once the branch has failed.
     pub fn poll_first_ok(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let output = match self.as_mut().project() {
@@ -74,7 +69,7 @@ where
                 self.cancel();
                 Poll::Ready(Some(value))
             }
-            Err(error) => {
+            error => {
                 self.set(Branch::Kept { value: Some(error) });
                 Poll::Ready(None)
             }

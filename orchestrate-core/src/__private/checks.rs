@@ -50,13 +50,17 @@ where
     )
 }
 
-/// A branch of `parallel!`: its output must be a `Result`; keeps the `Ok`
-/// value and witnesses the error type.
+/// A branch of `parallel!`: its output must be a `Result`; keeps it (an
+/// `Ok` only) and witnesses the error type.
+///
+/// `parallel!`, `settled!` and `first_ok!` keep a branch's whole output, so a
+/// future awaited by two of them is one branch type: one set of functions to
+/// compile in a user's debug build, not two.
 #[inline]
-pub fn parallel_branch<B, F, T, E>(branch: B) -> (Branch<F, T>, Witness<()>, Witness<E>)
+pub fn parallel_branch<B, F, O, T, E>(branch: B) -> (Branch<F, O>, Witness<()>, Witness<E>)
 where
-    B: IntoFuture<IntoFuture = F>,
-    B::Output: ParallelOutput<Ok = T, Err = E>,
+    B: IntoFuture<IntoFuture = F, Output = O>,
+    O: ParallelOutput<Ok = T, Err = E>,
 {
     (
         Branch::Running {
@@ -67,13 +71,13 @@ where
     )
 }
 
-/// A branch of `first_ok!`: its output must be a `Result`; keeps the `Err`
-/// and witnesses both types.
+/// A branch of `first_ok!`: its output must be a `Result`; keeps it (an
+/// `Err` only) and witnesses both types.
 #[inline]
-pub fn first_ok_branch<B, F, T, E>(branch: B) -> (Branch<F, E>, Witness<T>, Witness<E>)
+pub fn first_ok_branch<B, F, O, T, E>(branch: B) -> (Branch<F, O>, Witness<T>, Witness<E>)
 where
-    B: IntoFuture<IntoFuture = F>,
-    B::Output: FirstOkOutput<Ok = T, Err = E>,
+    B: IntoFuture<IntoFuture = F, Output = O>,
+    O: FirstOkOutput<Ok = T, Err = E>,
 {
     (
         Branch::Running {

@@ -47,7 +47,10 @@ macro_rules! joins {
                 if !done {
                     return Poll::Pending;
                 }
-                Poll::Ready(($(this.$f.as_mut().take().expect("`settled!` polled after completion"),)+))
+                Poll::Ready(($(match this.$f.as_mut().take() {
+                    Some(output) => output,
+                    None => panic!("`settled!` polled after completion"),
+                },)+))
             }
         }
 
@@ -59,11 +62,11 @@ macro_rules! joins {
             }
         }
 
-        impl<$($F, $K, $C, $E,)+ JoinE> Future for $parallel<$($F, $K, $C),+>
+        impl<$($F, $C, $T, $E,)+ JoinE> Future for $parallel<$($F, Result<$T, $E>, $C),+>
         where
-            $($F: Future<Output = Result<$K, $E>>, $C: Fn($E) -> JoinE,)+
+            $($F: Future<Output = Result<$T, $E>>, $C: Fn($E) -> JoinE,)+
         {
-            type Output = Result<($($K,)+), JoinE>;
+            type Output = Result<($($T,)+), JoinE>;
 
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let mut this = self.project();
@@ -83,7 +86,10 @@ macro_rules! joins {
                 if !done {
                     return Poll::Pending;
                 }
-                Poll::Ready(Ok(($(this.$f.as_mut().take().expect("`parallel!` polled after completion"),)+)))
+                Poll::Ready(Ok(($(match this.$f.as_mut().take() {
+                    Some(Ok(value)) => value,
+                    _ => panic!("`parallel!` polled after completion"),
+                },)+)))
             }
         }
 
@@ -129,9 +135,9 @@ macro_rules! joins {
             }
         }
 
-        impl<$($F, $K, $V, $C, $T,)+ JoinT, JoinE> Future for $first_ok<$($F, $K, $V, $C),+>
+        impl<$($F, $V, $C, $T, $E,)+ JoinT, JoinE> Future for $first_ok<$($F, Result<$T, $E>, $V, $C),+>
         where
-            $($F: Future<Output = Result<$T, $K>>, $V: Fn($T) -> JoinT, $C: Fn($K) -> JoinE,)+
+            $($F: Future<Output = Result<$T, $E>>, $V: Fn($T) -> JoinT, $C: Fn($E) -> JoinE,)+
         {
             type Output = Result<JoinT, AllFailed<JoinE>>;
 
@@ -154,7 +160,10 @@ macro_rules! joins {
                     return Poll::Pending;
                 }
                 let errors = Vec::from([$(
-                    (this.$c)(this.$f.as_mut().take().expect("`first_ok!` polled after completion")),
+                    (this.$c)(match this.$f.as_mut().take() {
+                        Some(Err(error)) => error,
+                        _ => panic!("`first_ok!` polled after completion"),
+                    }),
                 )+]);
                 Poll::Ready(Err(AllFailed::new(errors)))
             }

@@ -139,14 +139,24 @@ impl JoinStruct {
     }
 
     /// The struct's arguments in the impl (`race!` keeps nothing: `()`).
-    fn self_args(&self, piece: &Piece) -> TokenStream {
-        if self.kind == Kind::Race {
-            let Piece {
-                future, value_ty, ..
-            } = piece;
-            quote!(#future, (), #value_ty,)
-        } else {
-            self.params(piece)
+    fn self_args(&self, piece: &Piece, private: &TokenStream) -> TokenStream {
+        let Piece {
+            future,
+            kept,
+            value_ty,
+            error_ty,
+            error_in,
+            ..
+        } = piece;
+        // `parallel!` and `first_ok!` keep the whole `Result`.
+        match self.kind {
+            Kind::Settled => self.params(piece),
+            Kind::Race => quote!(#future, (), #value_ty,),
+            Kind::Parallel => quote!(#future, #private::Result<#kept, #error_in>, #error_ty,),
+            Kind::FirstOk => {
+                let value_in = &piece.value_in;
+                quote!(#future, #private::Result<#value_in, #kept>, #value_ty, #error_ty,)
+            }
         }
     }
 
@@ -346,7 +356,7 @@ fn call_struct(
     let fields = pieces.iter().map(|piece| join.fields(piece, private));
     let init = pieces.iter().map(|piece| join.init(piece));
     let impl_params = pieces.iter().map(|piece| join.impl_params(piece));
-    let self_args = pieces.iter().map(|piece| join.self_args(piece));
+    let self_args = pieces.iter().map(|piece| join.self_args(piece, private));
     let bounds = pieces
         .iter()
         .map(|piece| join.bounds(piece, private, names));
@@ -462,9 +472,22 @@ fn poll_body(kind: Kind, pieces: &[Piece], names: &Names, private: &TokenStream)
     let errors = pieces.iter().map(|piece| &piece.error);
     let completed = format!("`{}!` polled after completion", kind.name());
     let cancel_all = quote!(#( #this.#fields.as_mut().cancel(); )*);
+    // What the join kept of each branch: its output, `Ok` value or error.
+    let kept = match kind {
+        Kind::Parallel => quote!(#private::Some(#private::Ok(__kept))),
+        Kind::FirstOk => quote!(#private::Some(#private::Err(__kept))),
+        Kind::Settled | Kind::Race => quote!(#private::Some(__kept)),
+    };
     let take_all: Vec<TokenStream> = fields
         .iter()
-        .map(|field| quote!(#this.#field.as_mut().take().expect(#completed)))
+        .map(|field| {
+            quote! {
+                match #this.#field.as_mut().take() {
+                    #kept => __kept,
+                    _ => #private::panic!(#completed),
+                }
+            }
+        })
         .collect();
     match kind {
         Kind::Settled => quote! {
