@@ -20,6 +20,7 @@ async fn value(x: u64) -> u64 {
 /// A small future with a large output: keeping the whole `Result` is where
 /// a join could grow.
 async fn big(x: u8) -> Result<[u8; 256], String> {
+    std::future::ready(()).await;
     Ok([x; 256])
 }
 
@@ -27,7 +28,10 @@ async fn big(x: u8) -> Result<[u8; 256], String> {
 fn fixed_joins_are_no_larger_than_futures_join() {
     let ours = size_of_val(&parallel!(step(1), step(2), step(3)));
     let theirs = size_of_val(&async { futures::try_join!(step(1), step(2), step(3)) });
-    assert!(ours <= theirs, "parallel! of 3: {ours} B, try_join!: {theirs} B");
+    assert!(
+        ours <= theirs,
+        "parallel! of 3: {ours} B, try_join!: {theirs} B"
+    );
 
     let ours = size_of_val(&settled!(step(1), step(2)));
     let theirs = size_of_val(&async { futures::join!(step(1), step(2)) });
@@ -39,11 +43,17 @@ fn fixed_joins_are_no_larger_than_futures_join() {
 
     let ours = size_of_val(&first_ok!(step(1), step(2)));
     let theirs = size_of_val(&async { futures::join!(step(1), step(2)) });
-    assert!(ours <= theirs, "first_ok! of 2: {ours} B, join!: {theirs} B");
+    assert!(
+        ours <= theirs,
+        "first_ok! of 2: {ours} B, join!: {theirs} B"
+    );
 
     let ours = size_of_val(&parallel!(big(1), big(2)));
     let theirs = size_of_val(&async { futures::join!(big(1), big(2)) });
-    assert!(ours <= theirs, "parallel! of 2 large outputs: {ours} B, join!: {theirs} B");
+    assert!(
+        ours <= theirs,
+        "parallel! of 2 large outputs: {ours} B, join!: {theirs} B"
+    );
 }
 
 #[test]
@@ -80,5 +90,8 @@ fn joins_made_per_call_are_no_larger_than_futures_join() {
             step(13)
         )
     });
-    assert!(ours <= theirs, "parallel! of 13: {ours} B, try_join!: {theirs} B");
+    assert!(
+        ours <= theirs,
+        "parallel! of 13: {ours} B, try_join!: {theirs} B"
+    );
 }

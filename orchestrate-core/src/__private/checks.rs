@@ -16,28 +16,30 @@ use super::Branch;
 /// A zero-sized stand-in for a value of type `T`, used only to name `T`.
 pub type Witness<T> = PhantomData<fn() -> T>;
 
+/// What a constructor returns: the branch, keeping `O`, with the witnesses
+/// of its value type `V` and error type `E`.
+pub type Made<F, O, V, E> = (Branch<F, O>, Witness<V>, Witness<E>);
+
 // The constructors name every type they return by a parameter, never by a
 // projection (`B::Output`), so a branch that fails their bound is reported
 // once, by the bound, and not again by the return type.
 
-/// A branch of `settled!`: keeps its output.
+/// A branch of `settled!`: keeps its output. It has no witnesses (its
+/// branches' types are not tied), so it returns the branch alone: no tuple
+/// whose drop glue a user's debug build would compile for every branch type.
 #[inline]
-pub fn settled_branch<B, F, O>(branch: B) -> (Branch<F, O>, Witness<()>, Witness<()>)
+pub fn settled_branch<B, F, O>(branch: B) -> Branch<F, O>
 where
     B: IntoFuture<IntoFuture = F, Output = O>,
 {
-    (
-        Branch::Running {
-            future: branch.into_future(),
-        },
-        PhantomData,
-        PhantomData,
-    )
+    Branch::Running {
+        future: branch.into_future(),
+    }
 }
 
 /// A branch of `race!`: keeps nothing; witnesses its output type.
 #[inline]
-pub fn race_branch<B, F, O>(branch: B) -> (Branch<F, ()>, Witness<O>, Witness<()>)
+pub fn race_branch<B, F, O>(branch: B) -> Made<F, (), O, ()>
 where
     B: IntoFuture<IntoFuture = F, Output = O>,
 {
@@ -57,10 +59,10 @@ where
 /// future awaited by two of them is one branch type: one set of functions to
 /// compile in a user's debug build, not two.
 #[inline]
-pub fn parallel_branch<B, F, O, T, E>(branch: B) -> (Branch<F, O>, Witness<()>, Witness<E>)
+pub fn parallel_branch<B, F, T, E>(branch: B) -> Made<F, Result<T, E>, (), E>
 where
-    B: IntoFuture<IntoFuture = F, Output = O>,
-    O: ParallelOutput<Ok = T, Err = E>,
+    B: IntoFuture<IntoFuture = F>,
+    B::Output: ParallelOutput<Ok = T, Err = E>,
 {
     (
         Branch::Running {
@@ -74,10 +76,10 @@ where
 /// A branch of `first_ok!`: its output must be a `Result`; keeps it (an
 /// `Err` only) and witnesses both types.
 #[inline]
-pub fn first_ok_branch<B, F, O, T, E>(branch: B) -> (Branch<F, O>, Witness<T>, Witness<E>)
+pub fn first_ok_branch<B, F, T, E>(branch: B) -> Made<F, Result<T, E>, T, E>
 where
-    B: IntoFuture<IntoFuture = F, Output = O>,
-    O: FirstOkOutput<Ok = T, Err = E>,
+    B: IntoFuture<IntoFuture = F>,
+    B::Output: FirstOkOutput<Ok = T, Err = E>,
 {
     (
         Branch::Running {
@@ -145,15 +147,12 @@ impl<A, B> Pair<A, B> {
     }
 }
 
-/// A converter from this branch's type `B` to the first branch's type `A`,
-/// returned as given: it names the closure's signature for inference.
+/// The first branch's converter: its own type, unchanged. A generic fn's
+/// item rather than a closure at the call, so a user's crate compiles it once
+/// per type, not once per call.
 #[inline]
-pub fn convert_like<A, B, C: Fn(B) -> A>(
-    _first: &Witness<A>,
-    _branch: &Witness<B>,
-    convert: C,
-) -> C {
-    convert
+pub fn same_as_first<A>(_first: &Witness<A>) -> impl Fn(A) -> A + use<A> {
+    |first| first
 }
 
 /// A converter from this branch's error type `B` to the target `T` named by

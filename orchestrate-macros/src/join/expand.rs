@@ -6,8 +6,8 @@
 //! match ([limit(dur),] parallel_branch(a), parallel_branch(b)) {
 //!     ([__limit,] (f0, _, e0), (f1, _, e1)) => {
 //!         [f0.set_limit(__limit); f1.set_limit(__limit);]
-//!         let c0 = convert_like(&e0, &e0, move |x| pair(&e0, &e0).same_error(x));
-//!         let c1 = convert_like(&e0, &e1, move |x| pair(&e0, &e1).same_error(x));
+//!         let c0 = same_as_first(&e0);
+//!         let c1 = move |x| pair(&e0, &e1).same_error(x);
 //!         __private::Parallel2 { f0, c0, f1, c1 }
 //!     }
 //! }
@@ -308,7 +308,13 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
              value_witness,
              error_witness,
              ..
-         }| quote!((#binding #field, #value_witness, #error_witness)),
+         }| {
+            if kind == Kind::Settled {
+                quote!(#binding #field)
+            } else {
+                quote!((#binding #field, #value_witness, #error_witness))
+            }
+        },
     );
     let (limit_value, limit_binding, set_limits) = match &input.timeout {
         Some(expr) => {
@@ -428,14 +434,21 @@ fn converters(
     private: &TokenStream,
 ) -> TokenStream {
     let x = Ident::new("__x", Span::mixed_site());
+    // The first branch's converters keep its types: one function per type
+    // for the whole crate, not a closure per call.
+    let same_as_first = std::ptr::eq(piece, first);
     let mut lets = TokenStream::new();
     if let Some(same) = join.kind.same_value() {
         let (value, first_witness, witness) =
             (&piece.value, &first.value_witness, &piece.value_witness);
         let same = Ident::new(same, Span::call_site());
-        lets.extend(quote! {
-            #[allow(unreachable_code)]
-            let #value = #private::convert_like(&#first_witness, &#witness, move |#x| #private::pair(&#first_witness, &#witness).#same(#x));
+        lets.extend(if same_as_first {
+            quote!(let #value = #private::same_as_first(&#witness);)
+        } else {
+            quote! {
+                #[allow(unreachable_code)]
+                let #value = move |#x| #private::pair(&#first_witness, &#witness).#same(#x);
+            }
         });
     }
     if join.errors {
@@ -451,11 +464,13 @@ fn converters(
                 #[allow(unreachable_code)]
                 let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #convert);
             }
+        } else if same_as_first {
+            quote!(let #error = #private::same_as_first(&#witness);)
         } else {
             quote! {
                 // An uninhabited error type makes the call unreachable.
                 #[allow(unreachable_code)]
-                let #error = #private::convert_like(&#first_witness, &#witness, move |#x| #private::pair(&#first_witness, &#witness).same_error(#x));
+                let #error = move |#x| #private::pair(&#first_witness, &#witness).same_error(#x);
             }
         });
     }
