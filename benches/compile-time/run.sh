@@ -4,7 +4,7 @@
 # written with `futures::try_join!`/`join!` and `tokio::time::timeout`.
 # Both crates are generated, built once (dependencies), then rebuilt after a
 # touch with CARGO_INCREMENTAL=0, alternately, ROUNDS times; the report gives
-# the median seconds of each and their ratio.
+# the median seconds of each (wall and CPU time) and their ratios.
 #
 #   bash benches/compile-time/run.sh [FLOWS] [ROUNDS]
 set -euo pipefail
@@ -96,21 +96,29 @@ for crate in ours peers; do
     cargo build --quiet --manifest-path "$work/$crate/Cargo.toml"
 done
 
-declare -A times
+# Wall time, and CPU time (user + system, all of cargo's and rustc's
+# threads): on a shared machine the CPU time moves less with the load.
+declare -A wall cpu
+TIMEFORMAT='%R %U %S'
 for round in $(seq 1 "$rounds"); do
     for crate in ours peers; do
         touch "$work/$crate/src/lib.rs"
-        start=$(date +%s.%N)
-        CARGO_INCREMENTAL=0 cargo build --quiet --manifest-path "$work/$crate/Cargo.toml"
-        end=$(date +%s.%N)
-        times[$crate]+="$(awk "BEGIN {printf \"%.2f\", $end - $start}") "
+        read -r real user sys < <({ time CARGO_INCREMENTAL=0 cargo build --quiet --manifest-path "$work/$crate/Cargo.toml"; } 2>&1)
+        wall[$crate]+="$real "
+        cpu[$crate]+="$(awk "BEGIN {printf \"%.2f\", $user + $sys}") "
     done
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-ours=$(echo "${times[ours]}" | median)
-peers=$(echo "${times[peers]}" | median)
-echo "rebuild of $flows flows, CARGO_INCREMENTAL=0, median of $rounds rounds:"
-echo "  orchestrate (#[timeout], parallel!, settled!): ${ours} s   [${times[ours]}]"
-echo "  futures::try_join!/join! + tokio::time::timeout: ${peers} s   [${times[peers]}]"
-echo "  ratio ours / peers: $(awk "BEGIN {printf \"%.2f\", $ours / $peers}")×"
+report() { # label, times of ours, times of peers
+    local ours peers
+    ours=$(echo "$2" | median)
+    peers=$(echo "$3" | median)
+    echo "$1, median of $rounds rounds:"
+    echo "  orchestrate (#[timeout], parallel!, settled!): ${ours} s   [$2]"
+    echo "  futures::try_join!/join! + tokio::time::timeout: ${peers} s   [$3]"
+    echo "  ratio ours / peers: $(awk "BEGIN {printf \"%.2f\", $ours / $peers}")×"
+}
+echo "rebuild of $flows flows, CARGO_INCREMENTAL=0"
+report "wall time" "${wall[ours]}" "${wall[peers]}"
+report "CPU time (user + system)" "${cpu[ours]}" "${cpu[peers]}"
