@@ -19,27 +19,11 @@ use pin_project_lite::pin_project;
 
 use super::Branch;
 use crate::AllFailed;
-use crate::branch::BranchProj;
 
 /// The most branches a fixed-set join has a struct of its own here for; a
 /// call with more makes its own struct.
 pub const MAX_ARITY: usize = 12;
 
-/// Takes what a branch kept, leaving `Kept { value: None }` (a second take,
-/// as on a poll after completion, finds `None`).
-macro_rules! kept {
-    ($branch:expr) => {
-        match $branch.as_mut().project() {
-            BranchProj::Kept { value } => value.take(),
-            _ => None,
-        }
-    };
-}
-
-// Each poll matches on the branches' projections itself rather than calling
-// `Branch`'s poll helpers: these are compiled for every branch type of a
-// user's joins, and in a debug build each helper is one more function each
-// time.
 macro_rules! joins {
     ($(
         $settled:ident, $parallel:ident, $race:ident, $first_ok:ident:
@@ -59,16 +43,11 @@ macro_rules! joins {
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let mut this = self.project();
                 let mut done = true;
-                $(if let BranchProj::Running { future } = this.$f.as_mut().project() {
-                    match future.poll(cx) {
-                        Poll::Ready(output) => this.$f.set(Branch::Kept { value: Some(output) }),
-                        Poll::Pending => done = false,
-                    }
-                })+
+                $(done &= this.$f.as_mut().poll_settled(cx);)+
                 if !done {
                     return Poll::Pending;
                 }
-                Poll::Ready(($(match kept!(this.$f) {
+                Poll::Ready(($(match this.$f.as_mut().take() {
                     Some(output) => output,
                     None => panic!("`settled!` polled after completion"),
                 },)+))
@@ -93,23 +72,21 @@ macro_rules! joins {
                 let mut this = self.project();
                 let mut done = true;
                 let failure = 'failure: {
-                    $(if let BranchProj::Running { future } = this.$f.as_mut().project() {
-                        match future.poll(cx) {
-                            Poll::Ready(Err(error)) => break 'failure Some((this.$c)(error)),
-                            Poll::Ready(ok) => this.$f.as_mut().set(Branch::Kept { value: Some(ok) }),
-                            Poll::Pending => done = false,
-                        }
+                    $(match this.$f.as_mut().poll_ok(cx) {
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(error)) => break 'failure Some((this.$c)(error)),
+                        Poll::Pending => done = false,
                     })+
                     None
                 };
                 if let Some(error) = failure {
-                    $(this.$f.set(Branch::Gone);)+
+                    $(this.$f.as_mut().cancel();)+
                     return Poll::Ready(Err(error));
                 }
                 if !done {
                     return Poll::Pending;
                 }
-                Poll::Ready(Ok(($(match kept!(this.$f) {
+                Poll::Ready(Ok(($(match this.$f.as_mut().take() {
                     Some(Ok(value)) => value,
                     _ => panic!("`parallel!` polled after completion"),
                 },)+)))
@@ -137,9 +114,7 @@ macro_rules! joins {
                     panic!("`race!` polled after completion");
                 }
                 let winner = 'winner: {
-                    $(if let BranchProj::Running { future } = this.$f.as_mut().project()
-                        && let Poll::Ready(out) = future.poll(cx)
-                    {
+                    $(if let Poll::Ready(out) = this.$f.as_mut().poll_race(cx) {
                         break 'winner Some((this.$v)(out));
                     })+
                     None
@@ -147,7 +122,7 @@ macro_rules! joins {
                 let Some(out) = winner else {
                     return Poll::Pending;
                 };
-                $(this.$f.set(Branch::Gone);)+
+                $(this.$f.as_mut().cancel();)+
                 Poll::Ready(out)
             }
         }
@@ -170,24 +145,22 @@ macro_rules! joins {
                 let mut this = self.project();
                 let mut done = true;
                 let winner = 'winner: {
-                    $(if let BranchProj::Running { future } = this.$f.as_mut().project() {
-                        match future.poll(cx) {
-                            Poll::Ready(Ok(value)) => break 'winner Some((this.$v)(value)),
-                            Poll::Ready(error) => this.$f.as_mut().set(Branch::Kept { value: Some(error) }),
-                            Poll::Pending => done = false,
-                        }
+                    $(match this.$f.as_mut().poll_first_ok(cx) {
+                        Poll::Ready(Some(value)) => break 'winner Some((this.$v)(value)),
+                        Poll::Ready(None) => {}
+                        Poll::Pending => done = false,
                     })+
                     None
                 };
                 if let Some(value) = winner {
-                    $(this.$f.set(Branch::Gone);)+
+                    $(this.$f.as_mut().cancel();)+
                     return Poll::Ready(Ok(value));
                 }
                 if !done {
                     return Poll::Pending;
                 }
                 let errors = Vec::from([$(
-                    (this.$c)(match kept!(this.$f) {
+                    (this.$c)(match this.$f.as_mut().take() {
                         Some(Err(error)) => error,
                         _ => panic!("`first_ok!` polled after completion"),
                     }),
