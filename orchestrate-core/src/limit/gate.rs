@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::limiter::{Limiter, Waiter};
+use super::limiter::{Limiter, Slow};
 use super::rejected::Rejected;
 use super::scope::{self, HeldScope};
 
@@ -89,42 +89,24 @@ impl<'a> Gate<'a> {
                 return Poll::Ready(Ok(()));
             }
             Stage::Start => {
-                let mut state = limiter.lock();
-                if state.free > 0 {
-                    state.free -= 1;
-                } else if let Some(max_waiting) = self.reject
-                    && state.waiting >= max_waiting
-                {
-                    drop(state);
-                    self.stage = Stage::Done;
-                    return Poll::Ready(Err(Rejected::new(max_waiting)));
-                } else {
-                    let id = state.next_id;
-                    state.next_id += 1;
-                    state.waiting += 1;
-                    state.queue.push_back(Waiter {
-                        id,
-                        waker: cx.waker().clone(),
-                        granted: false,
-                    });
-                    drop(state);
-                    self.stage = Stage::Queued(id);
-                    return Poll::Pending;
+                if !limiter.try_take() {
+                    match limiter.wait_or_take(cx.waker(), self.reject) {
+                        Slow::Taken => {}
+                        Slow::Queued(id) => {
+                            self.stage = Stage::Queued(id);
+                            return Poll::Pending;
+                        }
+                        Slow::Rejected(max_waiting) => {
+                            self.stage = Stage::Done;
+                            return Poll::Ready(Err(Rejected::new(max_waiting)));
+                        }
+                    }
                 }
             }
             Stage::Queued(id) => {
-                let mut state = limiter.lock();
-                let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-                    unreachable!("a queued waiter stays queued until it takes its permit")
-                };
-                if !state.queue[at].granted {
-                    let waker = &mut state.queue[at].waker;
-                    if !waker.will_wake(cx.waker()) {
-                        waker.clone_from(cx.waker());
-                    }
+                if !limiter.poll_granted(id, cx.waker()) {
                     return Poll::Pending;
                 }
-                state.queue.remove(at);
             }
         }
         self.stage = Stage::Holding(Permit {
@@ -150,27 +132,8 @@ impl<'a> Gate<'a> {
 
 impl Drop for Gate<'_> {
     fn drop(&mut self) {
-        let Stage::Queued(id) = self.stage else {
-            return;
-        };
-        let waker = {
-            let mut state = self.limiter.lock();
-            let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-                return;
-            };
-            let waiter = state.queue.remove(at);
-            match waiter {
-                // Granted but never taken: pass the permit on.
-                Some(Waiter { granted: true, .. }) => state.pass_on(),
-                Some(_) => {
-                    state.waiting -= 1;
-                    None
-                }
-                None => None,
-            }
-        };
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Stage::Queued(id) = self.stage {
+            self.limiter.leave(id);
         }
     }
 }
