@@ -46,6 +46,7 @@ impl fmt::Debug for Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(limiter) = self.limiter {
             limiter.release();
@@ -79,7 +80,23 @@ impl<'a> Gate<'a> {
     }
 
     /// Ready once the gate holds a permit (`Ok`), or rejects (`Err`).
+    #[inline]
     fn poll_permit(&mut self, cx: &mut Context<'_>, call: &str) -> Poll<Result<(), Rejected>> {
+        // The common case inline: a free permit at the first poll.
+        if let Stage::Start = self.stage
+            && !scope::holds(self.limiter.id())
+            && self.limiter.try_take()
+        {
+            self.stage = Stage::Holding(Permit {
+                limiter: Some(self.limiter),
+            });
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_slow(cx, call)
+    }
+
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, call: &str) -> Poll<Result<(), Rejected>> {
         let limiter = self.limiter;
         match self.stage {
             Stage::Holding(_) => return Poll::Ready(Ok(())),
@@ -88,21 +105,18 @@ impl<'a> Gate<'a> {
                 self.stage = Stage::Holding(Permit { limiter: None });
                 return Poll::Ready(Ok(()));
             }
-            Stage::Start => {
-                if !limiter.try_take() {
-                    match limiter.wait_or_take(cx.waker(), self.reject) {
-                        Slow::Taken => {}
-                        Slow::Queued(id) => {
-                            self.stage = Stage::Queued(id);
-                            return Poll::Pending;
-                        }
-                        Slow::Rejected(max_waiting) => {
-                            self.stage = Stage::Done;
-                            return Poll::Ready(Err(Rejected::new(max_waiting)));
-                        }
-                    }
+            // No permit was free a moment ago.
+            Stage::Start => match limiter.wait_or_take(cx.waker(), self.reject) {
+                Slow::Taken => {}
+                Slow::Queued(id) => {
+                    self.stage = Stage::Queued(id);
+                    return Poll::Pending;
                 }
-            }
+                Slow::Rejected(max_waiting) => {
+                    self.stage = Stage::Done;
+                    return Poll::Ready(Err(Rejected::new(max_waiting)));
+                }
+            },
             Stage::Queued(id) => {
                 if !limiter.poll_granted(id, cx.waker()) {
                     return Poll::Pending;
@@ -116,6 +130,7 @@ impl<'a> Gate<'a> {
     }
 
     /// The permit, once `poll_permit` is ready.
+    #[inline]
     fn take(&mut self) -> Option<Permit<'a>> {
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Holding(permit) => Some(permit),
@@ -125,12 +140,14 @@ impl<'a> Gate<'a> {
 
     /// Whether the holder puts the limiter in scope (a re-entrant gate does
     /// not need to: it is there already).
+    #[inline]
     fn holds_own(&self) -> bool {
         matches!(&self.stage, Stage::Holding(Permit { limiter: Some(_) }))
     }
 }
 
 impl Drop for Gate<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Stage::Queued(id) = self.stage {
             self.limiter.leave(id);

@@ -331,6 +331,7 @@ impl Limiter {
     /// Takes a free permit, without the lock. A free permit means no one
     /// waits (returned permits go to waiters first), so this never goes
     /// ahead of a queued waiter.
+    #[inline]
     pub(super) fn try_take(&self) -> bool {
         let mut count = self.count.load(Ordering::Relaxed);
         while count >= ONE {
@@ -444,6 +445,7 @@ impl Limiter {
 
     /// Returns a permit: to the pool by one compare-and-swap while no one
     /// waits, or else to the first waiter without one, under the lock.
+    #[inline]
     pub(super) fn release(&self) {
         let mut count = self.count.load(Ordering::Relaxed);
         while count & QUEUED == 0 {
@@ -458,6 +460,12 @@ impl Limiter {
                 Err(now) => count = now,
             }
         }
+        self.release_to_waiter();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn release_to_waiter(&self) {
         let waker = {
             let mut state = self.lock();
             self.pass_on(&mut state)

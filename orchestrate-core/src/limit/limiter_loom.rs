@@ -94,15 +94,25 @@ fn loom_two_takers_racing_for_one_permit_one_wins() {
 fn loom_a_cancelled_granted_waiter_passes_its_permit_on() {
     loom::model(|| {
         let limiter = limiter_of_one_held();
+        let written = Arc::new(AtomicUsize::new(0));
         let mut first = Box::pin(limiter.acquire());
         poll_pending(first.as_mut());
         let second = {
-            let limiter = Arc::clone(&limiter);
-            thread::spawn(move || drop(block_on(limiter.acquire())))
+            let (limiter, written) = (Arc::clone(&limiter), Arc::clone(&written));
+            thread::spawn(move || {
+                let permit = block_on(limiter.acquire());
+                // Through the first waiter's hands or not, the permit
+                // carries what its holder wrote.
+                assert_eq!(written.load(Ordering::Relaxed), 1);
+                drop(permit);
+            })
         };
         let releaser = {
-            let limiter = Arc::clone(&limiter);
-            thread::spawn(move || limiter.release())
+            let (limiter, written) = (Arc::clone(&limiter), Arc::clone(&written));
+            thread::spawn(move || {
+                written.store(1, Ordering::Relaxed);
+                limiter.release();
+            })
         };
         // Before or after its grant: either way the second gets the permit.
         drop(first);

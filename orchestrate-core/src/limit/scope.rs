@@ -37,17 +37,38 @@ thread_local! {
 }
 
 /// Whether the future being polled runs under a permit of the limiter at `id`.
+#[inline]
 pub(crate) fn holds(id: usize) -> bool {
     HELD.with(|held| {
         let len = held.len.get();
-        held.inline[..len.min(INLINE)]
-            .iter()
-            .any(|cell| cell.get() == id)
-            || (len > INLINE
-                && SPILL
-                    .try_with(|spill| spill.borrow()[..len - INLINE].contains(&id))
-                    .unwrap_or(false))
+        len != 0
+            && (held.inline[..len.min(INLINE)]
+                .iter()
+                .any(|cell| cell.get() == id)
+                || (len > INLINE && spilled(len - INLINE, id)))
     })
+}
+
+/// Whether `id` is among the first `len` spilled levels.
+#[cold]
+#[inline(never)]
+fn spilled(len: usize, id: usize) -> bool {
+    SPILL
+        .try_with(|spill| spill.borrow()[..len].contains(&id))
+        .unwrap_or(false)
+}
+
+/// Puts `id` at spilled level `at`; `false` if the thread is exiting.
+#[cold]
+#[inline(never)]
+fn spill(at: usize, id: usize) -> bool {
+    SPILL
+        .try_with(|spill| {
+            let mut spill = spill.borrow_mut();
+            spill.truncate(at);
+            spill.push(id);
+        })
+        .is_ok()
 }
 
 /// Puts a limiter in scope for one poll; takes it out when dropped (on a
@@ -58,20 +79,14 @@ pub(crate) struct HeldScope {
 }
 
 impl HeldScope {
+    #[inline]
     pub(crate) fn enter(id: usize) -> Self {
         HELD.with(|held| {
             let depth = held.len.get();
             if let Some(cell) = held.inline.get(depth) {
                 cell.set(id);
-            } else if SPILL
-                .try_with(|spill| {
-                    let mut spill = spill.borrow_mut();
-                    spill.truncate(depth - INLINE);
-                    spill.push(id);
-                })
-                .is_err()
-            {
-                // The thread is exiting: no scope, as no poll can nest in it.
+            } else if !spill(depth - INLINE, id) {
+                // No scope, as no poll can nest in an exiting thread's.
                 return HeldScope { depth };
             }
             held.len.set(depth + 1);
@@ -81,6 +96,7 @@ impl HeldScope {
 }
 
 impl Drop for HeldScope {
+    #[inline]
     fn drop(&mut self) {
         HELD.with(|held| held.len.set(self.depth));
     }
