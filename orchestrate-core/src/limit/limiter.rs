@@ -113,8 +113,8 @@ struct State {
 
 struct Waiter {
     id: u64,
-    waker: Waker,
-    granted: bool,
+    /// `None` once granted: the grant's wake-up took it.
+    waker: Option<Waker>,
 }
 
 /// How a caller that found no permit free at once fared, from
@@ -393,8 +393,7 @@ impl Limiter {
         state.waiting += 1;
         state.queue.push_back(Waiter {
             id,
-            waker: waker.clone(),
-            granted: false,
+            waker: Some(waker.clone()),
         });
         Slow::Queued(id)
     }
@@ -406,11 +405,10 @@ impl Limiter {
         let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
             unreachable!("a queued waiter stays queued until it takes its permit")
         };
-        if state.queue[at].granted {
+        let Some(queued) = &mut state.queue[at].waker else {
             state.queue.remove(at);
             return true;
-        }
-        let queued = &mut state.queue[at].waker;
+        };
         if !queued.will_wake(waker) {
             queued.clone_from(waker);
         }
@@ -427,7 +425,7 @@ impl Limiter {
             };
             match state.queue.remove(at) {
                 // Granted but never taken: pass the permit on.
-                Some(Waiter { granted: true, .. }) => self.pass_on(&mut state),
+                Some(Waiter { waker: None, .. }) => self.pass_on(&mut state),
                 Some(_) => {
                     state.waiting -= 1;
                     if state.waiting == 0 {
@@ -478,13 +476,15 @@ impl Limiter {
     /// Under the lock: gives one permit to the first waiter that has none
     /// (returning its waker), or to the pool.
     fn pass_on(&self, state: &mut State) -> Option<Waker> {
-        let Some(waiter) = state.queue.iter_mut().find(|waiter| !waiter.granted) else {
+        let Some(waker) = state
+            .queue
+            .iter_mut()
+            .find_map(|waiter| waiter.waker.take())
+        else {
             // No one waits, so `QUEUED` is clear and takers may race this.
             self.count.fetch_add(ONE, Ordering::Release);
             return None;
         };
-        waiter.granted = true;
-        let waker = waiter.waker.clone();
         state.waiting -= 1;
         if state.waiting == 0 {
             self.count.fetch_and(!QUEUED, Ordering::Relaxed);
