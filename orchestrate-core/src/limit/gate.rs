@@ -95,6 +95,8 @@ impl<'a> Gate<'a> {
         self.poll_slow(cx, call)
     }
 
+    /// Everything else: re-entrant, queued, rejected, or done. Out of line,
+    /// so that the inlined fast path stays small.
     #[inline(never)]
     fn poll_slow(&mut self, cx: &mut Context<'_>, call: &str) -> Poll<Result<(), Rejected>> {
         let limiter = self.limiter;

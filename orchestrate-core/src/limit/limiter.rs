@@ -374,9 +374,9 @@ impl Limiter {
             } else if count == QUEUED {
                 break;
             } else {
-                // By a swap, not a store: a release racing it either freed its
-                // permit before (seen here, and taken above) or sees the bit
-                // and hands the permit over under the lock.
+                // A compare-and-swap, not a store: a release racing it either
+                // freed its permit first (seen here, and taken above) or sees
+                // the bit and hands the permit over under the lock.
                 match self.count.compare_exchange_weak(
                     count,
                     QUEUED,
