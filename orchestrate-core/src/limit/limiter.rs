@@ -8,7 +8,7 @@ use std::task::Waker;
 
 use super::gate::{Acquire, Permit, Run, TryRun};
 use super::scope;
-use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// A concurrency limit shared across calls (a bulkhead): at most `n` futures
 /// run through it at once, whoever calls them.
@@ -90,12 +90,16 @@ pub struct Limiter {
     /// one waits; while someone does, only holders of `state`'s lock change
     /// it, and returned permits go to the waiters.
     count: AtomicUsize,
+    /// One past the id of the last waiter granted a permit: a waiter whose
+    /// id is below it has its permit (grants go in arrival order, and a
+    /// granted waiter leaves the queue), so it takes it without the lock.
+    granted: AtomicU64,
     state: Mutex<State>,
 }
 
-/// In `count`: some queued waiter has no permit yet. Set and cleared under
-/// the lock; while it is set no permit is free (returned ones are granted),
-/// so a free permit alone says no one waits.
+/// In `count`: someone is queued. Set and cleared under the lock; while it
+/// is set no permit is free (returned ones are granted), so a free permit
+/// alone says no one waits.
 const QUEUED: usize = 1;
 /// One permit in `count`.
 const ONE: usize = 2;
@@ -104,17 +108,15 @@ const ONE: usize = 2;
 const MAX_PERMITS: usize = usize::MAX >> 1;
 
 struct State {
-    /// Queued waiters that have no permit yet (`QUEUED` is set while any).
-    waiting: usize,
-    /// In arrival order; a granted waiter stays until it takes its permit.
+    /// The waiters without a permit, in arrival order (so by id); `QUEUED`
+    /// is set while there are any.
     queue: VecDeque<Waiter>,
     next_id: u64,
 }
 
 struct Waiter {
     id: u64,
-    /// `None` once granted: the grant's wake-up took it.
-    waker: Option<Waker>,
+    waker: Waker,
 }
 
 /// How a caller that found no permit free at once fared, from
@@ -156,6 +158,7 @@ impl Limiter {
             permits: n,
             max_waiting: usize::MAX,
             count: AtomicUsize::new(n * ONE),
+            granted: AtomicU64::new(0),
             state: Mutex::new(State::new()),
         }
     }
@@ -168,6 +171,7 @@ impl Limiter {
             permits: n,
             max_waiting: usize::MAX,
             count: AtomicUsize::new(n * ONE),
+            granted: AtomicU64::new(0),
             state: Mutex::new(State::new()),
         }
     }
@@ -300,7 +304,7 @@ impl Limiter {
     /// assert_eq!(Limiter::new(3).waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
-        self.lock().waiting
+        self.lock().queue.len()
     }
 
     /// The limit: how many futures may run through it at once.
@@ -368,7 +372,7 @@ impl Limiter {
                     Err(now) => count = now,
                 }
             } else if let Some(max_waiting) = reject
-                && state.waiting >= max_waiting
+                && state.queue.len() >= max_waiting
             {
                 return Slow::Rejected(max_waiting);
             } else if count == QUEUED {
@@ -390,50 +394,50 @@ impl Limiter {
         }
         let id = state.next_id;
         state.next_id += 1;
-        state.waiting += 1;
         state.queue.push_back(Waiter {
             id,
-            waker: Some(waker.clone()),
+            waker: waker.clone(),
         });
         Slow::Queued(id)
     }
 
-    /// Whether the waiter queued as `id` was granted its permit (and then
-    /// takes it, leaving the queue); if not, it will be woken with `waker`.
+    /// Whether the waiter queued as `id` was granted its permit (it then
+    /// holds it); if not, it will be woken with `waker`.
     pub(super) fn poll_granted(&self, id: u64, waker: &Waker) -> bool {
-        let mut state = self.lock();
-        let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-            unreachable!("a queued waiter stays queued until it takes its permit")
-        };
-        let Some(queued) = &mut state.queue[at].waker else {
-            state.queue.remove(at);
+        // Acquire: what the permit's last holder did happens before.
+        if id < self.granted.load(Ordering::Acquire) {
             return true;
+        }
+        let mut state = self.lock();
+        // Granted since: grants are made under the lock.
+        if id < self.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        let Ok(at) = state.queue.binary_search_by_key(&id, |waiter| waiter.id) else {
+            unreachable!("a waiter stays queued until it is granted a permit or leaves")
         };
+        let queued = &mut state.queue[at].waker;
         if !queued.will_wake(waker) {
             queued.clone_from(waker);
         }
         false
     }
 
-    /// The waiter queued as `id` gives up: it leaves the queue, passing on
-    /// any permit it was granted.
+    /// The waiter queued as `id` gives up: it leaves the queue, or passes on
+    /// the permit it was granted and did not take.
     pub(super) fn leave(&self, id: u64) {
         let waker = {
             let mut state = self.lock();
-            let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-                return;
-            };
-            match state.queue.remove(at) {
-                // Granted but never taken: pass the permit on.
-                Some(Waiter { waker: None, .. }) => self.pass_on(&mut state),
-                Some(_) => {
-                    state.waiting -= 1;
-                    if state.waiting == 0 {
-                        self.count.fetch_and(!QUEUED, Ordering::Relaxed);
-                    }
-                    None
+            if id < self.granted.load(Ordering::Acquire) {
+                self.pass_on(&mut state)
+            } else {
+                if let Ok(at) = state.queue.binary_search_by_key(&id, |waiter| waiter.id) {
+                    state.queue.remove(at);
                 }
-                None => None,
+                if state.queue.is_empty() {
+                    self.count.fetch_and(!QUEUED, Ordering::Relaxed);
+                }
+                None
             }
         };
         if let Some(waker) = waker {
@@ -473,20 +477,17 @@ impl Limiter {
         }
     }
 
-    /// Under the lock: gives one permit to the first waiter that has none
-    /// (returning its waker), or to the pool.
+    /// Under the lock: gives one permit to the first waiter (returning its
+    /// waker), or to the pool.
     fn pass_on(&self, state: &mut State) -> Option<Waker> {
-        let Some(waker) = state
-            .queue
-            .iter_mut()
-            .find_map(|waiter| waiter.waker.take())
-        else {
+        let Some(Waiter { id, waker }) = state.queue.pop_front() else {
             // No one waits, so `QUEUED` is clear and takers may race this.
             self.count.fetch_add(ONE, Ordering::Release);
             return None;
         };
-        state.waiting -= 1;
-        if state.waiting == 0 {
+        // Release: what the holder did happens before the waiter takes it.
+        self.granted.store(id + 1, Ordering::Release);
+        if state.queue.is_empty() {
             self.count.fetch_and(!QUEUED, Ordering::Relaxed);
         }
         Some(waker)
@@ -496,7 +497,6 @@ impl Limiter {
 impl State {
     const fn new() -> State {
         State {
-            waiting: 0,
             queue: VecDeque::new(),
             next_id: 0,
         }
@@ -505,7 +505,7 @@ impl State {
 
 impl fmt::Debug for Limiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self.lock().waiting;
+        let waiting = self.waiting();
         let mut out = f.debug_struct("Limiter");
         out.field("limit", &self.permits)
             .field("in_flight", &self.in_flight())

@@ -3,7 +3,9 @@
 //! under the lock once someone does, so every race between the two must
 //! leave each permit with exactly one owner, wake every waiter it is granted
 //! to, and never let a caller in ahead of a queued waiter. A waiter that is
-//! never woken leaves its thread blocked, which loom reports as a deadlock.
+//! never woken leaves its thread blocked, which loom reports as a deadlock,
+//! and a write its holder made before returning a permit must be seen by
+//! whoever takes it next.
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p orchestrate-core --release
 //! --lib loom`.
 
@@ -140,6 +142,37 @@ fn loom_try_acquire_racing_a_release_never_goes_ahead_of_a_queued_waiter() {
         };
         drop(permit);
         drop(queued);
+        assert_idle(&limiter);
+    });
+}
+
+#[test]
+fn loom_a_granted_waiter_polled_without_a_wake_up_takes_its_permit_and_its_holders_writes() {
+    loom::model(|| {
+        let limiter = limiter_of_one_held();
+        let written = Arc::new(AtomicUsize::new(0));
+        let mut waiter = Box::pin(limiter.acquire());
+        poll_pending(waiter.as_mut());
+        let holder = {
+            let (limiter, written) = (Arc::clone(&limiter), Arc::clone(&written));
+            thread::spawn(move || {
+                written.store(1, Ordering::Relaxed);
+                limiter.release();
+            })
+        };
+        // Polled again and again, never woken: once granted, it takes the
+        // permit without the lock.
+        let permit = loop {
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(permit) = waiter.as_mut().poll(&mut cx) {
+                break permit;
+            }
+            thread::yield_now();
+        };
+        assert_eq!(written.load(Ordering::Relaxed), 1);
+        drop(permit);
+        drop(waiter);
+        holder.join().unwrap();
         assert_idle(&limiter);
     });
 }
