@@ -505,10 +505,15 @@ impl State {
 
 impl fmt::Debug for Limiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self.waiting();
+        // One snapshot: while anyone waits, only the lock's holder changes
+        // the count.
+        let (in_flight, waiting) = {
+            let state = self.lock();
+            (self.in_flight(), state.queue.len())
+        };
         let mut out = f.debug_struct("Limiter");
         out.field("limit", &self.permits)
-            .field("in_flight", &self.in_flight())
+            .field("in_flight", &in_flight)
             .field("waiting", &waiting);
         if self.max_waiting != usize::MAX {
             out.field("max_waiting", &self.max_waiting);
