@@ -212,6 +212,74 @@ runtime_tests! {
         .await;
     }
 
+    async fn limiters_nested_deeper_than_the_scope_s_cells_stay_re_entrant() {
+        // Deeper than the scope keeps in cells (it spills past them).
+        let limiters: Vec<Limiter> = (0..7).map(|_| Limiter::new(1)).collect();
+        let outside = Limiter::new(1);
+        let innermost = async {
+            for limiter in &limiters {
+                let again = limiter.try_acquire().expect("re-entrant at any depth");
+                assert_eq!(limiter.in_flight(), 1);
+                drop(again);
+                assert_eq!(limiter.in_flight(), 1);
+            }
+            // A limiter not in scope still counts.
+            let permit = outside.try_acquire().expect("free");
+            assert!(outside.try_acquire().is_none());
+            drop(permit);
+        };
+        nested(&limiters, innermost).await;
+        assert!(limiters.iter().all(|limiter| limiter.in_flight() == 0));
+        // Pending at the innermost level: out of scope between polls.
+        let mut pending = nested(&limiters, support::yield_now(1));
+        assert!(poll_once(pending.as_mut()).await.is_pending());
+        assert!(limiters.iter().all(|limiter| limiter.try_acquire().is_none()));
+        assert_eq!(poll_once(pending.as_mut()).await, Poll::Ready(()));
+        // A panic at the innermost level takes every level out of scope.
+        let out = catch_panic(nested(&limiters, async { panic!("deep") })).await;
+        assert!(matches!(out, Err(Panicked { .. })));
+        for limiter in &limiters {
+            let permit = limiter.try_acquire().expect("out of scope, all free");
+            assert!(limiter.try_acquire().is_none());
+            drop(permit);
+        }
+    }
+
+    async fn waiting_and_max_waiting_count_only_waiters_without_a_permit() {
+        let limiter = Limiter::new(1).max_waiting(1);
+        let held = limiter.try_acquire().expect("free");
+        let mut first = Box::pin(limiter.try_run(async { 1 }));
+        assert!(poll_once(first.as_mut()).await.is_pending());
+        assert_eq!(
+            format!("{limiter:?}"),
+            "Limiter { limit: 1, in_flight: 1, waiting: 1, max_waiting: 1, .. }"
+        );
+        assert_eq!(limiter.try_run(async { 2 }).await, Err(Rejected::new(1)));
+        // Granted, not yet taken: in flight, no longer waiting, so the
+        // next one queues instead of being rejected.
+        drop(held);
+        assert_eq!(
+            format!("{limiter:?}"),
+            "Limiter { limit: 1, in_flight: 1, waiting: 0, max_waiting: 1, .. }"
+        );
+        assert!(limiter.try_acquire().is_none());
+        let mut second = Box::pin(limiter.try_run(async { 3 }));
+        assert!(poll_once(second.as_mut()).await.is_pending());
+        assert_eq!((limiter.in_flight(), limiter.waiting()), (1, 1));
+        assert_eq!(poll_once(first.as_mut()).await, Poll::Ready(Ok(1)));
+        assert_eq!((limiter.in_flight(), limiter.waiting()), (1, 0));
+        assert_eq!(poll_once(second.as_mut()).await, Poll::Ready(Ok(3)));
+        assert_eq!(
+            format!("{limiter:?}"),
+            "Limiter { limit: 1, in_flight: 0, waiting: 0, max_waiting: 1, .. }"
+        );
+        // The last waiter gone, a permit is taken and returned without a queue.
+        let permit = limiter.try_acquire().expect("free");
+        assert_eq!(limiter.in_flight(), 1);
+        drop(permit);
+        assert_eq!(limiter.in_flight(), 0);
+    }
+
     #[should_panic(expected = "`Limiter::new(0)`")]
     async fn a_zero_limit_at_run_time_panics_naming_the_call() {
         let _ = Limiter::new(std::hint::black_box(0));
@@ -370,6 +438,17 @@ trait ThenCount: std::future::Future + Sized {
 }
 
 impl<F: std::future::Future> ThenCount for F {}
+
+/// `inner` run through each of `limiters` in turn, outermost first.
+fn nested<'a, T: 'a>(
+    limiters: &'a [Limiter],
+    inner: impl std::future::Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
+    match limiters.split_first() {
+        Some((outer, rest)) => Box::pin(outer.run(nested(rest, inner))),
+        None => Box::pin(inner),
+    }
+}
 
 /// The cases whose `static`s each runtime's test must have to itself.
 mod each_runtime {

@@ -5,6 +5,9 @@
 //! sits next to a queued waiter, grants go in arrival order, and at the end
 //! every permit is back (the count returns to `n`).
 //!
+//! A second test races threads through the lock-free fast path and the
+//! queue at once, with the same checks at the end.
+//!
 //! `LIMITER_CYCLES` sets the number of steps in all, spread over proptest's
 //! cases of 1,000 steps: 100,000 by default (about 5 s in a debug build);
 //! `LIMITER_CYCLES=1000000` runs the full million (about 45 s in debug on a
@@ -14,7 +17,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::thread;
 
 use orchestrate::Limiter;
 use orchestrate::limit::{Acquire, Permit};
@@ -185,4 +190,53 @@ fn acquire_cancel_panic_cycles_lose_no_permit() {
         }
         model.finish();
     });
+}
+
+#[test]
+fn threads_racing_the_fast_path_and_the_queue_never_exceed_n_and_lose_no_permit() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 5_000;
+    let limiter = Limiter::new(2);
+    let in_flight = &AtomicUsize::new(0);
+    let hold = |permit: Permit<'_>| {
+        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(now <= 2, "{now} in flight through a limiter of 2");
+        thread::yield_now();
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+        drop(permit);
+    };
+    thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let (limiter, hold) = (&limiter, &hold);
+            scope.spawn(move || {
+                for round in 0..ROUNDS {
+                    match (thread + round) % 4 {
+                        0 => {
+                            if let Some(permit) = limiter.try_acquire() {
+                                hold(permit);
+                            }
+                        }
+                        1 => hold(futures::executor::block_on(limiter.acquire())),
+                        // Polled once, then cancelled if it had to queue:
+                        // a permit granted meanwhile must pass on.
+                        2 => {
+                            let mut waiter = Box::pin(limiter.acquire());
+                            if let Poll::Ready(permit) = poll(waiter.as_mut()) {
+                                hold(permit);
+                            }
+                        }
+                        _ => futures::executor::block_on(limiter.run(async {
+                            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                            assert!(now <= 2, "{now} in flight through a limiter of 2");
+                            in_flight.fetch_sub(1, Ordering::SeqCst);
+                        })),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!((limiter.in_flight(), limiter.waiting()), (0, 0));
+    let all = [limiter.try_acquire(), limiter.try_acquire()];
+    assert!(all.iter().all(Option::is_some));
+    assert!(limiter.try_acquire().is_none());
 }

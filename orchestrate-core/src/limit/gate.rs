@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::limiter::{Limiter, Waiter};
+use super::limiter::{Limiter, Slow};
 use super::rejected::Rejected;
 use super::scope::{self, HeldScope};
 
@@ -46,6 +46,7 @@ impl fmt::Debug for Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(limiter) = self.limiter {
             limiter.release();
@@ -79,7 +80,25 @@ impl<'a> Gate<'a> {
     }
 
     /// Ready once the gate holds a permit (`Ok`), or rejects (`Err`).
+    #[inline]
     fn poll_permit(&mut self, cx: &mut Context<'_>, call: &str) -> Poll<Result<(), Rejected>> {
+        // The common case inline: a free permit at the first poll.
+        if let Stage::Start = self.stage
+            && !scope::holds(self.limiter.id())
+            && self.limiter.try_take()
+        {
+            self.stage = Stage::Holding(Permit {
+                limiter: Some(self.limiter),
+            });
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_slow(cx, call)
+    }
+
+    /// Everything else: re-entrant, queued, rejected, or done. Out of line,
+    /// so that the inlined fast path stays small.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, call: &str) -> Poll<Result<(), Rejected>> {
         let limiter = self.limiter;
         match self.stage {
             Stage::Holding(_) => return Poll::Ready(Ok(())),
@@ -88,43 +107,22 @@ impl<'a> Gate<'a> {
                 self.stage = Stage::Holding(Permit { limiter: None });
                 return Poll::Ready(Ok(()));
             }
-            Stage::Start => {
-                let mut state = limiter.lock();
-                if state.free > 0 {
-                    state.free -= 1;
-                } else if let Some(max_waiting) = self.reject
-                    && state.waiting >= max_waiting
-                {
-                    drop(state);
-                    self.stage = Stage::Done;
-                    return Poll::Ready(Err(Rejected::new(max_waiting)));
-                } else {
-                    let id = state.next_id;
-                    state.next_id += 1;
-                    state.waiting += 1;
-                    state.queue.push_back(Waiter {
-                        id,
-                        waker: cx.waker().clone(),
-                        granted: false,
-                    });
-                    drop(state);
+            // No permit was free a moment ago.
+            Stage::Start => match limiter.wait_or_take(cx.waker(), self.reject) {
+                Slow::Taken => {}
+                Slow::Queued(id) => {
                     self.stage = Stage::Queued(id);
                     return Poll::Pending;
                 }
-            }
+                Slow::Rejected(max_waiting) => {
+                    self.stage = Stage::Done;
+                    return Poll::Ready(Err(Rejected::new(max_waiting)));
+                }
+            },
             Stage::Queued(id) => {
-                let mut state = limiter.lock();
-                let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-                    unreachable!("a queued waiter stays queued until it takes its permit")
-                };
-                if !state.queue[at].granted {
-                    let waker = &mut state.queue[at].waker;
-                    if !waker.will_wake(cx.waker()) {
-                        waker.clone_from(cx.waker());
-                    }
+                if !limiter.poll_granted(id, cx.waker()) {
                     return Poll::Pending;
                 }
-                state.queue.remove(at);
             }
         }
         self.stage = Stage::Holding(Permit {
@@ -134,6 +132,7 @@ impl<'a> Gate<'a> {
     }
 
     /// The permit, once `poll_permit` is ready.
+    #[inline]
     fn take(&mut self) -> Option<Permit<'a>> {
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Holding(permit) => Some(permit),
@@ -143,34 +142,17 @@ impl<'a> Gate<'a> {
 
     /// Whether the holder puts the limiter in scope (a re-entrant gate does
     /// not need to: it is there already).
+    #[inline]
     fn holds_own(&self) -> bool {
         matches!(&self.stage, Stage::Holding(Permit { limiter: Some(_) }))
     }
 }
 
 impl Drop for Gate<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let Stage::Queued(id) = self.stage else {
-            return;
-        };
-        let waker = {
-            let mut state = self.limiter.lock();
-            let Some(at) = state.queue.iter().position(|waiter| waiter.id == id) else {
-                return;
-            };
-            let waiter = state.queue.remove(at);
-            match waiter {
-                // Granted but never taken: pass the permit on.
-                Some(Waiter { granted: true, .. }) => state.pass_on(),
-                Some(_) => {
-                    state.waiting -= 1;
-                    None
-                }
-                None => None,
-            }
-        };
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Stage::Queued(id) = self.stage {
+            self.limiter.leave(id);
         }
     }
 }

@@ -3,11 +3,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::IntoFuture;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::Waker;
 
 use super::gate::{Acquire, Permit, Run, TryRun};
 use super::scope;
+use crate::sync::{AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// A concurrency limit shared across calls (a bulkhead): at most `n` futures
 /// run through it at once, whoever calls them.
@@ -84,22 +85,49 @@ use super::scope;
 pub struct Limiter {
     permits: usize,
     pub(super) max_waiting: usize,
+    /// The free permits, shifted left by one, with [`QUEUED`] in the low bit.
+    /// A permit is taken and returned here by one compare-and-swap while no
+    /// one waits; while someone does, only holders of `state`'s lock change
+    /// it, and returned permits go to the waiters.
+    count: AtomicUsize,
+    /// One past the id of the last waiter granted a permit: a waiter whose
+    /// id is below it has its permit (grants go in arrival order, and a
+    /// granted waiter leaves the queue), so it takes it without the lock.
+    granted: AtomicU64,
     state: Mutex<State>,
 }
 
-pub(super) struct State {
-    pub(super) free: usize,
-    /// Queued waiters that have no permit yet.
-    pub(super) waiting: usize,
-    /// In arrival order; a granted waiter stays until it takes its permit.
-    pub(super) queue: VecDeque<Waiter>,
-    pub(super) next_id: u64,
+/// In `count`: someone is queued. Set and cleared under the lock; while it
+/// is set no permit is free (returned ones are granted), so a free permit
+/// alone says no one waits.
+const QUEUED: usize = 1;
+/// One permit in `count`.
+const ONE: usize = 2;
+
+/// The largest limit: the permits count in `count` above [`QUEUED`].
+const MAX_PERMITS: usize = usize::MAX >> 1;
+
+struct State {
+    /// The waiters without a permit, in arrival order (so by id); `QUEUED`
+    /// is set while there are any.
+    queue: VecDeque<Waiter>,
+    next_id: u64,
 }
 
-pub(super) struct Waiter {
-    pub(super) id: u64,
-    pub(super) waker: Waker,
-    pub(super) granted: bool,
+struct Waiter {
+    id: u64,
+    waker: Waker,
+}
+
+/// How a caller that found no permit free at once fared, from
+/// [`Limiter::wait_or_take`].
+pub(super) enum Slow {
+    /// A permit was free after all: the caller holds it.
+    Taken,
+    /// Queued under this id, to poll with [`Limiter::poll_granted`].
+    Queued(u64),
+    /// This many waiters (the `reject` bound) already wait.
+    Rejected(usize),
 }
 
 impl Limiter {
@@ -108,27 +136,43 @@ impl Limiter {
     ///
     /// # Panics
     ///
-    /// If `n` is 0 (in a `static` or `const`, a compile error instead).
+    /// If `n` is 0 (in a `static` or `const`, a compile error instead), or
+    /// above `usize::MAX / 2`.
     ///
     /// ```
     /// # use orchestrate::Limiter;
     /// static DB: Limiter = Limiter::new(10);
     /// assert_eq!(DB.in_flight(), 0);
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(n: usize) -> Limiter {
         assert!(
             n > 0,
             "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
         );
+        assert!(
+            n <= MAX_PERMITS,
+            "`Limiter::new(n)`: the limit must be at most `usize::MAX / 2`"
+        );
         Limiter {
             permits: n,
             max_waiting: usize::MAX,
-            state: Mutex::new(State {
-                free: n,
-                waiting: 0,
-                queue: VecDeque::new(),
-                next_id: 0,
-            }),
+            count: AtomicUsize::new(n * ONE),
+            granted: AtomicU64::new(0),
+            state: Mutex::new(State::new()),
+        }
+    }
+
+    /// As above; loom's atomics and locks are not `const`.
+    #[cfg(loom)]
+    pub fn new(n: usize) -> Limiter {
+        assert!(n > 0 && n <= MAX_PERMITS);
+        Limiter {
+            permits: n,
+            max_waiting: usize::MAX,
+            count: AtomicUsize::new(n * ONE),
+            granted: AtomicU64::new(0),
+            state: Mutex::new(State::new()),
         }
     }
 
@@ -238,14 +282,7 @@ impl Limiter {
         if scope::holds(self.id()) {
             return Some(Permit::new(None));
         }
-        let mut state = self.lock();
-        // A free permit means no one waits: releases go to waiters first.
-        if state.free > 0 {
-            state.free -= 1;
-            Some(Permit::new(Some(self)))
-        } else {
-            None
-        }
+        self.try_take().then(|| Permit::new(Some(self)))
     }
 
     /// How many permits are held (granted, taken or not yet).
@@ -257,7 +294,7 @@ impl Limiter {
     /// assert_eq!(limiter.in_flight(), 1);
     /// ```
     pub fn in_flight(&self) -> usize {
-        self.permits - self.lock().free
+        self.permits - self.free()
     }
 
     /// How many callers are queued for a permit.
@@ -267,7 +304,7 @@ impl Limiter {
     /// assert_eq!(Limiter::new(3).waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
-        self.lock().waiting
+        self.lock().queue.len()
     }
 
     /// The limit: how many futures may run through it at once.
@@ -286,48 +323,205 @@ impl Limiter {
         std::ptr::from_ref(self) as usize
     }
 
-    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+    fn free(&self) -> usize {
+        self.count.load(Ordering::Relaxed) / ONE
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
         // No user code runs under the lock: a poisoned state is still whole.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Hands a returned permit to the first waiter without one, or frees it.
-    pub(super) fn release(&self) {
+    /// Takes a free permit, without the lock. A free permit means no one
+    /// waits (returned permits go to waiters first), so this never goes
+    /// ahead of a queued waiter.
+    #[inline]
+    pub(super) fn try_take(&self) -> bool {
+        let mut count = self.count.load(Ordering::Relaxed);
+        while count >= ONE {
+            // Acquire: what the permit's last holder did happens before.
+            match self.count.compare_exchange_weak(
+                count,
+                count - ONE,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => count = now,
+            }
+        }
+        false
+    }
+
+    /// The slow way in, once [`try_take`](Self::try_take) found no permit:
+    /// under the lock, takes a permit freed since, or rejects when `reject`
+    /// waiters already wait, or queues behind them with `waker`.
+    pub(super) fn wait_or_take(&self, waker: &Waker, reject: Option<usize>) -> Slow {
+        let mut state = self.lock();
+        let mut count = self.count.load(Ordering::Relaxed);
+        loop {
+            if count >= ONE {
+                // Freed by a release that saw no one queued.
+                match self.count.compare_exchange_weak(
+                    count,
+                    count - ONE,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Slow::Taken,
+                    Err(now) => count = now,
+                }
+            } else if let Some(max_waiting) = reject
+                && state.queue.len() >= max_waiting
+            {
+                return Slow::Rejected(max_waiting);
+            } else if count == QUEUED {
+                break;
+            } else {
+                // A compare-and-swap, not a store: a release racing it either
+                // freed its permit first (seen here, and taken above) or sees
+                // the bit and hands the permit over under the lock.
+                match self.count.compare_exchange_weak(
+                    count,
+                    QUEUED,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => count = now,
+                }
+            }
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        state.queue.push_back(Waiter {
+            id,
+            waker: waker.clone(),
+        });
+        Slow::Queued(id)
+    }
+
+    /// Whether the waiter queued as `id` was granted its permit (it then
+    /// holds it); if not, it will be woken with `waker`.
+    pub(super) fn poll_granted(&self, id: u64, waker: &Waker) -> bool {
+        // Acquire: what the permit's last holder did happens before.
+        if id < self.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        let mut state = self.lock();
+        // Granted since: grants are made under the lock.
+        if id < self.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        let Ok(at) = state.queue.binary_search_by_key(&id, |waiter| waiter.id) else {
+            unreachable!("a waiter stays queued until it is granted a permit or leaves")
+        };
+        let queued = &mut state.queue[at].waker;
+        if !queued.will_wake(waker) {
+            queued.clone_from(waker);
+        }
+        false
+    }
+
+    /// The waiter queued as `id` gives up: it leaves the queue, or passes on
+    /// the permit it was granted and did not take.
+    pub(super) fn leave(&self, id: u64) {
         let waker = {
             let mut state = self.lock();
-            state.pass_on()
+            if id < self.granted.load(Ordering::Acquire) {
+                self.pass_on(&mut state)
+            } else {
+                if let Ok(at) = state.queue.binary_search_by_key(&id, |waiter| waiter.id) {
+                    state.queue.remove(at);
+                }
+                if state.queue.is_empty() {
+                    self.count.fetch_and(!QUEUED, Ordering::Relaxed);
+                }
+                None
+            }
         };
         if let Some(waker) = waker {
             waker.wake();
         }
     }
+
+    /// Returns a permit: to the pool by one compare-and-swap while no one
+    /// waits, or else to the first waiter without one, under the lock.
+    #[inline]
+    pub(super) fn release(&self) {
+        let mut count = self.count.load(Ordering::Relaxed);
+        while count & QUEUED == 0 {
+            // Release: what the holder did happens before the next taker.
+            match self.count.compare_exchange_weak(
+                count,
+                count + ONE,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => count = now,
+            }
+        }
+        self.release_to_waiter();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn release_to_waiter(&self) {
+        let waker = {
+            let mut state = self.lock();
+            self.pass_on(&mut state)
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Under the lock: gives one permit to the first waiter (returning its
+    /// waker), or to the pool.
+    fn pass_on(&self, state: &mut State) -> Option<Waker> {
+        let Some(Waiter { id, waker }) = state.queue.pop_front() else {
+            // No one waits, so `QUEUED` is clear and takers may race this.
+            self.count.fetch_add(ONE, Ordering::Release);
+            return None;
+        };
+        // Release: what the holder did happens before the waiter takes it.
+        self.granted.store(id + 1, Ordering::Release);
+        if state.queue.is_empty() {
+            self.count.fetch_and(!QUEUED, Ordering::Relaxed);
+        }
+        Some(waker)
+    }
 }
 
 impl State {
-    /// Gives one permit to the first waiter that has none (returning its
-    /// waker), or to the pool.
-    pub(super) fn pass_on(&mut self) -> Option<Waker> {
-        if let Some(waiter) = self.queue.iter_mut().find(|waiter| !waiter.granted) {
-            waiter.granted = true;
-            self.waiting -= 1;
-            Some(waiter.waker.clone())
-        } else {
-            self.free += 1;
-            None
+    const fn new() -> State {
+        State {
+            queue: VecDeque::new(),
+            next_id: 0,
         }
     }
 }
 
 impl fmt::Debug for Limiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.lock();
+        // One snapshot: while anyone waits, only the lock's holder changes
+        // the count.
+        let (in_flight, waiting) = {
+            let state = self.lock();
+            (self.in_flight(), state.queue.len())
+        };
         let mut out = f.debug_struct("Limiter");
         out.field("limit", &self.permits)
-            .field("in_flight", &(self.permits - state.free))
-            .field("waiting", &state.waiting);
+            .field("in_flight", &in_flight)
+            .field("waiting", &waiting);
         if self.max_waiting != usize::MAX {
             out.field("max_waiting", &self.max_waiting);
         }
         out.finish_non_exhaustive()
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "limiter_loom.rs"]
+mod limiter_loom;
