@@ -68,15 +68,24 @@ fn allocations_of<F: IntoFuture>(make: impl FnOnce() -> F) -> (usize, F::Output)
 }
 
 /// Asserts that `make`'s future allocates nothing and outputs `expected`.
+///
+/// The counter sees every thread of the process, so a check counts the
+/// fewest allocations of three runs: a future that allocates does so every
+/// time, while another thread (the test harness, a timer thread) allocating
+/// during one run does not fail it.
 #[track_caller]
-fn assert_no_allocation<F>(what: &str, expected: &F::Output, make: impl FnOnce() -> F)
+fn assert_no_allocation<F>(what: &str, expected: &F::Output, make: impl Fn() -> F)
 where
     F: IntoFuture,
     F::Output: PartialEq + std::fmt::Debug,
 {
-    let (allocations, output) = allocations_of(make);
-    assert_eq!(&output, expected, "{what}: wrong output");
-    assert_eq!(allocations, 0, "{what} allocated {allocations} times");
+    let mut fewest = usize::MAX;
+    for _ in 0..3 {
+        let (allocations, output) = allocations_of(&make);
+        assert_eq!(&output, expected, "{what}: wrong output");
+        fewest = fewest.min(allocations);
+    }
+    assert_eq!(fewest, 0, "{what} allocated {fewest} times");
 }
 
 #[test]
