@@ -171,59 +171,30 @@ macro_rules! joins {
     )+};
 }
 
-joins! {
-    Settled1, Parallel1, Race1, FirstOk1: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0;
-    Settled2, Parallel2, Race2, FirstOk2: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1;
-    Settled3, Parallel3, Race3, FirstOk3: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2;
-    Settled4, Parallel4, Race4, FirstOk4: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3;
-    Settled5, Parallel5, Race5, FirstOk5: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4;
-    Settled6, Parallel6, Race6, FirstOk6: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5;
-    Settled7, Parallel7, Race7, FirstOk7: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6;
-    Settled8, Parallel8, Race8, FirstOk8: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6, f7 c7 v7 F7 K7 C7 V7 E7 T7;
-    Settled9, Parallel9, Race9, FirstOk9: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6, f7 c7 v7 F7 K7 C7 V7 E7 T7
-        , f8 c8 v8 F8 K8 C8 V8 E8 T8;
-    Settled10, Parallel10, Race10, FirstOk10: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6, f7 c7 v7 F7 K7 C7 V7 E7 T7
-        , f8 c8 v8 F8 K8 C8 V8 E8 T8, f9 c9 v9 F9 K9 C9 V9 E9 T9;
-    Settled11, Parallel11, Race11, FirstOk11: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6, f7 c7 v7 F7 K7 C7 V7 E7 T7
-        , f8 c8 v8 F8 K8 C8 V8 E8 T8, f9 c9 v9 F9 K9 C9 V9 E9 T9
-        , f10 c10 v10 F10 K10 C10 V10 E10 T10;
-    Settled12, Parallel12, Race12, FirstOk12: f0
-        , f0 c0 v0 F0 K0 C0 V0 E0 T0, f1 c1 v1 F1 K1 C1 V1 E1 T1
-        , f2 c2 v2 F2 K2 C2 V2 E2 T2, f3 c3 v3 F3 K3 C3 V3 E3 T3
-        , f4 c4 v4 F4 K4 C4 V4 E4 T4, f5 c5 v5 F5 K5 C5 V5 E5 T5
-        , f6 c6 v6 F6 K6 C6 V6 E6 T6, f7 c7 v7 F7 K7 C7 V7 E7 T7
-        , f8 c8 v8 F8 K8 C8 V8 E8 T8, f9 c9 v9 F9 K9 C9 V9 E9 T9
-        , f10 c10 v10 F10 K10 C10 V10 E10 T10, f11 c11 v11 F11 K11 C11 V11 E11 T11;
+/// `joins!` for every arity: each line names the structs of one arity and the
+/// branch it adds to the line before.
+macro_rules! joins_up_to {
+    (@ [$($branches:tt)*]) => {};
+    (@ [$($branches:tt)*]
+        $settled:ident $parallel:ident $race:ident $first_ok:ident: $($branch:ident)+;
+        $($rest:tt)*
+    ) => {
+        joins! { $settled, $parallel, $race, $first_ok: f0 $($branches)* , $($branch)+; }
+        joins_up_to! { @ [$($branches)* , $($branch)+] $($rest)* }
+    };
+}
+
+joins_up_to! { @ []
+    Settled1 Parallel1 Race1 FirstOk1: f0 c0 v0 F0 K0 C0 V0 E0 T0;
+    Settled2 Parallel2 Race2 FirstOk2: f1 c1 v1 F1 K1 C1 V1 E1 T1;
+    Settled3 Parallel3 Race3 FirstOk3: f2 c2 v2 F2 K2 C2 V2 E2 T2;
+    Settled4 Parallel4 Race4 FirstOk4: f3 c3 v3 F3 K3 C3 V3 E3 T3;
+    Settled5 Parallel5 Race5 FirstOk5: f4 c4 v4 F4 K4 C4 V4 E4 T4;
+    Settled6 Parallel6 Race6 FirstOk6: f5 c5 v5 F5 K5 C5 V5 E5 T5;
+    Settled7 Parallel7 Race7 FirstOk7: f6 c6 v6 F6 K6 C6 V6 E6 T6;
+    Settled8 Parallel8 Race8 FirstOk8: f7 c7 v7 F7 K7 C7 V7 E7 T7;
+    Settled9 Parallel9 Race9 FirstOk9: f8 c8 v8 F8 K8 C8 V8 E8 T8;
+    Settled10 Parallel10 Race10 FirstOk10: f9 c9 v9 F9 K9 C9 V9 E9 T9;
+    Settled11 Parallel11 Race11 FirstOk11: f10 c10 v10 F10 K10 C10 V10 E10 T10;
+    Settled12 Parallel12 Race12 FirstOk12: f11 c11 v11 F11 K11 C11 V11 E11 T11;
 }

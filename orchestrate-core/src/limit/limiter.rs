@@ -130,6 +130,28 @@ pub(super) enum Slow {
     Rejected(usize),
 }
 
+/// The body of [`Limiter::new`], for its `const` build and its loom build.
+macro_rules! new_limiter {
+    ($n:expr) => {{
+        let n = $n;
+        assert!(
+            n > 0,
+            "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
+        );
+        assert!(
+            n <= MAX_PERMITS,
+            "`Limiter::new(n)`: the limit must be at most `usize::MAX / 2`"
+        );
+        Limiter {
+            permits: n,
+            max_waiting: usize::MAX,
+            count: AtomicUsize::new(n * ONE),
+            granted: AtomicU64::new(0),
+            state: Mutex::new(State::new()),
+        }
+    }};
+}
+
 impl Limiter {
     /// A limiter that lets at most `n` futures run at once, with no bound on
     /// how many wait.
@@ -146,34 +168,13 @@ impl Limiter {
     /// ```
     #[cfg(not(loom))]
     pub const fn new(n: usize) -> Limiter {
-        assert!(
-            n > 0,
-            "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
-        );
-        assert!(
-            n <= MAX_PERMITS,
-            "`Limiter::new(n)`: the limit must be at most `usize::MAX / 2`"
-        );
-        Limiter {
-            permits: n,
-            max_waiting: usize::MAX,
-            count: AtomicUsize::new(n * ONE),
-            granted: AtomicU64::new(0),
-            state: Mutex::new(State::new()),
-        }
+        new_limiter!(n)
     }
 
     /// As above; loom's atomics and locks are not `const`.
     #[cfg(loom)]
     pub fn new(n: usize) -> Limiter {
-        assert!(n > 0 && n <= MAX_PERMITS);
-        Limiter {
-            permits: n,
-            max_waiting: usize::MAX,
-            count: AtomicUsize::new(n * ONE),
-            granted: AtomicU64::new(0),
-            state: Mutex::new(State::new()),
-        }
+        new_limiter!(n)
     }
 
     /// Bounds the waiters: [`try_run`](Limiter::try_run) returns
