@@ -130,26 +130,18 @@ pub(super) enum Slow {
     Rejected(usize),
 }
 
-/// The body of [`Limiter::new`], for its `const` build and its loom build.
-macro_rules! new_limiter {
-    ($n:expr) => {{
-        let n = $n;
-        assert!(
-            n > 0,
-            "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
-        );
-        assert!(
-            n <= MAX_PERMITS,
-            "`Limiter::new(n)`: the limit must be at most `usize::MAX / 2`"
-        );
+/// A limiter of `n` permits with no one waiting: the body of
+/// [`Limiter::new`], for its `const` build and its loom build.
+macro_rules! limiter_of {
+    ($n:expr) => {
         Limiter {
-            permits: n,
+            permits: $n,
             max_waiting: usize::MAX,
-            count: AtomicUsize::new(n * ONE),
+            count: AtomicUsize::new($n * ONE),
             granted: AtomicU64::new(0),
             state: Mutex::new(State::new()),
         }
-    }};
+    };
 }
 
 impl Limiter {
@@ -168,13 +160,22 @@ impl Limiter {
     /// ```
     #[cfg(not(loom))]
     pub const fn new(n: usize) -> Limiter {
-        new_limiter!(n)
+        assert!(
+            n > 0,
+            "`Limiter::new(0)`: the limit is how many futures may run at once, so it must be at least 1"
+        );
+        assert!(
+            n <= MAX_PERMITS,
+            "`Limiter::new(n)`: the limit must be at most `usize::MAX / 2`"
+        );
+        limiter_of!(n)
     }
 
     /// As above; loom's atomics and locks are not `const`.
     #[cfg(loom)]
     pub fn new(n: usize) -> Limiter {
-        new_limiter!(n)
+        assert!(n > 0 && n <= MAX_PERMITS);
+        limiter_of!(n)
     }
 
     /// Bounds the waiters: [`try_run`](Limiter::try_run) returns
