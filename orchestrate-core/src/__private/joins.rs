@@ -1,6 +1,8 @@
 //! The futures of `settled!`, `parallel!`, `race!` and `first_ok!` of up to
-//! [`MAX_ARITY`] branches: one generic struct per join kind and arity, so a
-//! call expands to a struct literal of a type compiled here, once.
+//! 12 branches: one generic struct per join kind and arity, so a call
+//! expands to a struct literal of a type compiled here, once. (The arity is
+//! `MAX_ARITY` in `orchestrate-macros/src/join/expand.rs`; the 13-branch
+//! cases of `tests/integration/expansions/join_arities.rs` cross it.)
 //!
 //! A struct and `Future` impl made per call (as the macros make for more
 //! branches) cost a user's build a pin projection, an `Unpin` impl, type and
@@ -19,10 +21,6 @@ use pin_project_lite::pin_project;
 
 use super::Branch;
 use crate::AllFailed;
-
-/// The most branches a fixed-set join has a struct of its own here for; a
-/// call with more makes its own struct.
-pub const MAX_ARITY: usize = 12;
 
 macro_rules! joins {
     ($(

@@ -327,9 +327,10 @@ pub(crate) fn expand(kind: Kind, input: &JoinInput) -> TokenStream {
         }
         None => (quote!(), quote!(), quote!()),
     };
-    let converters = pieces
-        .iter()
-        .map(|piece| converters(&join, piece, &pieces[0], input, &private_at(piece.span)));
+    let converters = pieces.iter().enumerate().map(|(i, piece)| {
+        let first = (i > 0).then_some(&pieces[0]);
+        converters(&join, piece, first, input, &private_at(piece.span))
+    });
 
     let future = if pieces.len() <= MAX_ARITY {
         compiled_join(kind, &pieces, &private)
@@ -399,7 +400,8 @@ fn call_struct(
 }
 
 /// The most branches `orchestrate-core` has a compiled join struct for
-/// (`__private::MAX_ARITY`; a call with more makes its own struct).
+/// (`__private/joins.rs`, up to `Parallel12`); a call with more makes its
+/// own struct.
 const MAX_ARITY: usize = 12;
 
 /// A literal of the compiled join struct of this kind and arity, for
@@ -425,53 +427,59 @@ fn compiled_join(kind: Kind, pieces: &[Piece], private: &TokenStream) -> TokenSt
     quote!(#private::#strukt { #(#fields)* })
 }
 
-/// The `let`s that build one branch's converters, at the branch.
+/// The `let`s that build one branch's converters, at the branch. `first` is
+/// the first branch, or `None` for the first branch itself: its converters
+/// keep its types (`same_as_first`, one function per type for the whole
+/// crate, not a closure per call).
 fn converters(
     join: &JoinStruct,
     piece: &Piece,
-    first: &Piece,
+    first: Option<&Piece>,
     input: &JoinInput,
     private: &TokenStream,
 ) -> TokenStream {
     let x = Ident::new("__x", Span::mixed_site());
-    // The first branch's converters keep its types: one function per type
-    // for the whole crate, not a closure per call.
-    let same_as_first = std::ptr::eq(piece, first);
     let mut lets = TokenStream::new();
     if let Some(same) = join.kind.same_value() {
-        let (value, first_witness, witness) =
-            (&piece.value, &first.value_witness, &piece.value_witness);
+        let (value, witness) = (&piece.value, &piece.value_witness);
         let same = Ident::new(same, Span::call_site());
-        lets.extend(if same_as_first {
-            quote!(let #value = #private::same_as_first(&#witness);)
-        } else {
-            quote! {
+        lets.extend(match first {
+            None => quote!(let #value = #private::same_as_first(&#witness);),
+            Some(Piece {
+                value_witness: first_witness,
+                ..
+            }) => quote! {
                 #[allow(unreachable_code)]
                 let #value = move |#x| #private::pair(&#first_witness, &#witness).#same(#x);
-            }
+            },
         });
     }
     if join.errors {
-        let (error, first_witness, witness) =
-            (&piece.error, &first.error_witness, &piece.error_witness);
-        lets.extend(if let Some(target) = &input.error {
-            let convert = if input.timeout.is_some() {
-                quote!(#private::LimitedError::into_target(#x))
-            } else {
-                quote!(#private::Into::into(#x))
-            };
-            quote! {
-                #[allow(unreachable_code)]
-                let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #convert);
+        let (error, witness) = (&piece.error, &piece.error_witness);
+        lets.extend(match (&input.error, first) {
+            (Some(target), _) => {
+                let convert = if input.timeout.is_some() {
+                    quote!(#private::LimitedError::into_target(#x))
+                } else {
+                    quote!(#private::Into::into(#x))
+                };
+                quote! {
+                    #[allow(unreachable_code)]
+                    let #error = #private::convert_into::<#target, _, _>(&#witness, |#x| #convert);
+                }
             }
-        } else if same_as_first {
-            quote!(let #error = #private::same_as_first(&#witness);)
-        } else {
-            quote! {
+            (None, None) => quote!(let #error = #private::same_as_first(&#witness);),
+            (
+                None,
+                Some(Piece {
+                    error_witness: first_witness,
+                    ..
+                }),
+            ) => quote! {
                 // An uninhabited error type makes the call unreachable.
                 #[allow(unreachable_code)]
                 let #error = move |#x| #private::pair(&#first_witness, &#witness).same_error(#x);
-            }
+            },
         });
     }
     located(lets, piece.span)
